@@ -1,0 +1,138 @@
+import { ConfigurationError } from "../stream/errors.js";
+import type { Provider, ToolDefinition } from "../providers/provider.js";
+
+/** Options of `new Agent(options)`. */
+export interface AgentOptions {
+  /** A name for logs and UIs. */
+  name?: string;
+  /** The system prompt. */
+  instructions?: string;
+  /** The model; when `provider` is omitted, the provider is detected from it. */
+  model?: string;
+  /** A registered provider name ("openai", "anthropic", "ollama", "mock", …) or a provider object. */
+  provider?: string | Provider;
+  apiKey?: string;
+  baseUrl?: string;
+  temperature?: number;
+  maxTokens?: number;
+  /** Milliseconds the provider waits for the response to start and for each read after it. */
+  timeout?: number;
+  maxRetries?: number;
+  tools?: ToolDefinition[];
+  /** Ask the model for reasoning (Anthropic extended thinking, Ollama `think`). */
+  thinking?: boolean | { budgetTokens: number };
+  /** Extra options handed to the provider factory as they are (e.g. the mock provider's `responses`). */
+  providerOptions?: Record<string, unknown>;
+}
+
+/** Per-call options of `agent.stream` and `agent.arun`. */
+export interface CallSettings {
+  temperature?: number;
+  maxTokens?: number;
+  /** Aborts the call: the stream throws `StreamInterruptedError` with reason "aborted". */
+  signal?: AbortSignal;
+  thinking?: boolean | { budgetTokens: number };
+}
+
+const AGENT_KEYS = new Set<string>([
+  "name", "instructions", "model", "provider", "apiKey", "baseUrl", "temperature", "maxTokens",
+  "timeout", "maxRetries", "tools", "thinking", "providerOptions",
+]);
+const CALL_KEYS = new Set<string>(["temperature", "maxTokens", "signal", "thinking"]);
+
+/** Throws a `ConfigurationError` naming the first bad option. */
+export function validateAgentOptions(options: AgentOptions): void {
+  if (typeof options !== "object" || options === null) throw new ConfigurationError("options", "must be an object");
+  rejectUnknown(options, AGENT_KEYS);
+  optionalString(options, "name");
+  optionalString(options, "instructions");
+  optionalString(options, "model", true);
+  optionalString(options, "apiKey");
+  if (options.baseUrl !== undefined) {
+    if (typeof options.baseUrl !== "string" || !URL.canParse(options.baseUrl)) {
+      throw new ConfigurationError("baseUrl", `must be an absolute URL, got ${describe(options.baseUrl)}`);
+    }
+  }
+  if (options.provider !== undefined && typeof options.provider !== "string" && !isProvider(options.provider)) {
+    throw new ConfigurationError("provider", "must be a provider name or an object with stream() and complete()");
+  }
+  validateSampling(options);
+  if (options.timeout !== undefined && !(isFiniteNumber(options.timeout) && options.timeout > 0)) {
+    throw new ConfigurationError("timeout", `must be a positive number of milliseconds, got ${describe(options.timeout)}`);
+  }
+  if (options.maxRetries !== undefined && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0)) {
+    throw new ConfigurationError("maxRetries", `must be a non-negative integer, got ${describe(options.maxRetries)}`);
+  }
+  if (options.tools !== undefined) validateTools(options.tools);
+  if (options.providerOptions !== undefined && (typeof options.providerOptions !== "object" || options.providerOptions === null)) {
+    throw new ConfigurationError("providerOptions", "must be an object");
+  }
+}
+
+/** Throws a `ConfigurationError` naming the first bad per-call option. */
+export function validateCallSettings(settings: CallSettings): void {
+  if (typeof settings !== "object" || settings === null) throw new ConfigurationError("options", "must be an object");
+  rejectUnknown(settings, CALL_KEYS);
+  validateSampling(settings);
+  if (settings.signal !== undefined && !(settings.signal instanceof AbortSignal)) {
+    throw new ConfigurationError("signal", "must be an AbortSignal");
+  }
+}
+
+function validateSampling(options: { temperature?: unknown; maxTokens?: unknown; thinking?: unknown }): void {
+  if (options.temperature !== undefined && !(isFiniteNumber(options.temperature) && options.temperature >= 0 && options.temperature <= 2)) {
+    throw new ConfigurationError("temperature", `must be a number from 0 to 2, got ${describe(options.temperature)}`);
+  }
+  if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && (options.maxTokens as number) > 0)) {
+    throw new ConfigurationError("maxTokens", `must be a positive integer, got ${describe(options.maxTokens)}`);
+  }
+  const thinking = options.thinking;
+  if (thinking !== undefined && typeof thinking !== "boolean") {
+    const budget = (thinking as { budgetTokens?: unknown } | null)?.budgetTokens;
+    if (!(Number.isInteger(budget) && (budget as number) > 0)) {
+      throw new ConfigurationError("thinking", "must be a boolean or { budgetTokens: positive integer }");
+    }
+  }
+}
+
+function validateTools(tools: unknown): void {
+  if (!Array.isArray(tools)) throw new ConfigurationError("tools", "must be an array of tool definitions");
+  tools.forEach((tool: unknown, i) => {
+    const t = tool as Partial<ToolDefinition> | null;
+    if (typeof t !== "object" || t === null || typeof t.name !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(t.name)) {
+      throw new ConfigurationError(`tools[${i}].name`, "must be 1-64 letters, digits, _ or -");
+    }
+    if (typeof t.parameters !== "object" || t.parameters === null) {
+      throw new ConfigurationError(`tools[${i}].parameters`, "must be a JSON Schema object");
+    }
+  });
+}
+
+function rejectUnknown(options: object, known: Set<string>): void {
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) {
+      throw new ConfigurationError(key, `unknown option; known options are ${[...known].join(", ")}`);
+    }
+  }
+}
+
+function optionalString(options: object, key: string, nonEmpty = false): void {
+  const value = (options as Record<string, unknown>)[key];
+  if (value === undefined) return;
+  if (typeof value !== "string" || (nonEmpty && value.trim() === "")) {
+    throw new ConfigurationError(key, `must be a ${nonEmpty ? "non-empty " : ""}string, got ${describe(value)}`);
+  }
+}
+
+function isProvider(value: unknown): value is Provider {
+  const p = value as Partial<Provider> | null;
+  return typeof p === "object" && p !== null && typeof p.stream === "function" && typeof p.complete === "function";
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value);
+}
+
+function describe(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}

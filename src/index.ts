@@ -1,0 +1,23 @@
+export type {
+  ChunkType, ChunkMetadata, FinishReason, StreamChunk, ToolCall, ToolCallDelta, ToolResult, Usage, ProviderTimings,
+} from "./stream/chunk.js";
+export { ChunkStream } from "./stream/chunk-stream.js";
+export {
+  AgentError, ConfigurationError, ProviderError, StreamInterruptedError, WireFormatError, type InterruptReason,
+  type WireErrorType,
+} from "./stream/errors.js";
+export { StreamingResponse, type StreamingResponseOptions } from "./stream/response.js";
+export { collectStream, streamToString } from "./stream/collect.js";
+export { createMockStream, type MockStreamOptions } from "./stream/mock.js";
+export {
+  StreamingManager, type ManagedStream, type ManagedStreamOptions, type StreamingManagerOptions,
+} from "./stream/manager.js";
+export type {
+  CallOptions, ChatMessage, CompletionResult, JsonSchema, Provider, ProviderOptions, ProviderRequest, ToolDefinition,
+} from "./providers/provider.js";
+export {
+  createProvider, detectProvider, listProviders, registerProvider, type ProviderFactory, type ProviderName,
+} from "./providers/registry.js";
+export { createMockProvider, type MockProvider, type MockProviderOptions, type MockScript, type MockTurn } from "./providers/mock.js";
+export { Agent, type AgentResponse, type ProviderInfo, type SetProviderOptions } from "./agent/agent.js";
+export type { AgentOptions, CallSettings } from "./agent/options.js";
