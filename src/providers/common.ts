@@ -1,0 +1,94 @@
+import { ConfigurationError, ProviderError, StreamInterruptedError, WireFormatError, isAbortError } from "../stream/errors.js";
+import type { FinishReason } from "../stream/chunk.js";
+import type { ProviderOptions } from "./provider.js";
+import { joinUrl } from "./http-call.js";
+import { IdleTimeoutError } from "../transport/http.js";
+
+/** Settings every HTTP provider resolves from its options and the environment. */
+export interface ResolvedSettings {
+  apiKey: string | undefined;
+  baseUrl: string;
+  timeout: number;
+  maxRetries: number;
+  headers: Record<string, string>;
+}
+
+/** Default idle timeout: a minute of silence from a model API means something is wrong. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_RETRIES = 2;
+
+/** Resolves options against defaults and the environment, validating each. */
+export function resolveSettings(
+  options: ProviderOptions,
+  defaults: { baseUrl: string; apiKeyEnv?: string; baseUrlEnv?: string },
+): ResolvedSettings {
+  const envBase = defaults.baseUrlEnv === undefined ? undefined : process.env[defaults.baseUrlEnv];
+  const baseUrl = options.baseUrl ?? (envBase ? normalizeHost(envBase) : defaults.baseUrl);
+  joinUrl(baseUrl, ""); // throws a ConfigurationError naming baseUrl when it is not a URL
+  const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
+  if (!(typeof timeout === "number" && timeout > 0 && Number.isFinite(timeout))) {
+    throw new ConfigurationError("timeout", `must be a positive number of milliseconds, got ${String(timeout)}`);
+  }
+  const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+  if (!(Number.isInteger(maxRetries) && maxRetries >= 0)) {
+    throw new ConfigurationError("maxRetries", `must be a non-negative integer, got ${String(maxRetries)}`);
+  }
+  const envKey = defaults.apiKeyEnv === undefined ? undefined : process.env[defaults.apiKeyEnv];
+  return { apiKey: options.apiKey ?? (envKey || undefined), baseUrl, timeout, maxRetries, headers: { ...options.headers } };
+}
+
+/** `OLLAMA_HOST` may be `host:port` without a scheme. */
+function normalizeHost(value: string): string {
+  return /^[a-z]+:\/\//i.test(value) ? value : `http://${value}`;
+}
+
+/** Throws a clear error when a provider that needs a key has none. */
+export function requireApiKey(settings: ResolvedSettings, provider: string, envName: string): string {
+  if (settings.apiKey === undefined || settings.apiKey === "") {
+    throw new ConfigurationError("apiKey", `${provider} needs an API key: pass apiKey or set ${envName}`);
+  }
+  return settings.apiKey;
+}
+
+/**
+ * Maps whatever stopped a stream after its response began into a `StreamInterruptedError` carrying the text
+ * received so far: our abort → "aborted", an idle socket → "timeout", an error event or undecodable data →
+ * "provider", anything else (reset, EOF before the end marker) → "network".
+ */
+export function interruption(provider: string, error: unknown, signal: AbortSignal, partialResponse: string): StreamInterruptedError {
+  if (error instanceof StreamInterruptedError) return error;
+  if (signal.aborted || isAbortError(error)) {
+    return new StreamInterruptedError(`${provider}: stream aborted`, { reason: "aborted", partialResponse, cause: error });
+  }
+  if (error instanceof IdleTimeoutError) {
+    return new StreamInterruptedError(`${provider}: ${error.message}`, { reason: "timeout", partialResponse, cause: error });
+  }
+  if (error instanceof ProviderError || error instanceof WireFormatError) {
+    return new StreamInterruptedError(`${provider}: stream failed: ${error.message}`, { reason: "provider", partialResponse, cause: error });
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return new StreamInterruptedError(`${provider}: connection lost mid-stream: ${detail}`, { reason: "network", partialResponse, cause: error });
+}
+
+/** The stream ended (EOF) before the protocol's end marker. */
+export function truncated(provider: string, marker: string): Error {
+  return Object.assign(new Error(`${provider}: the response ended before ${marker}`), { code: "ERR_STREAM_PREMATURE_CLOSE" });
+}
+
+/** An error the provider reported inside a 200 stream, as the `cause` of the interruption. */
+export function streamErrorEvent(provider: string, message: string, type?: string, code?: string): ProviderError {
+  return new ProviderError(`${provider} stream error${type ? ` (${type})` : ""}: ${message}`, {
+    provider,
+    status: 200,
+    providerMessage: message,
+    retryable: false,
+    ...(type === undefined ? {} : { type }),
+    ...(code === undefined ? {} : { code }),
+  });
+}
+
+/** Normalizes a raw finish reason with a provider's own table; unknown values count as "stop". */
+export function normalizeFinishReason(raw: string | null | undefined, table: Record<string, FinishReason>): FinishReason {
+  if (raw === null || raw === undefined) return "stop";
+  return table[raw] ?? "stop";
+}
