@@ -92,3 +92,15 @@ export function normalizeFinishReason(raw: string | null | undefined, table: Rec
   if (raw === null || raw === undefined) return "stop";
   return table[raw] ?? "stop";
 }
+
+/** Links a caller's signal to a controller; returns the unlink function for `finally`. */
+export function link(signal: AbortSignal | undefined, controller: AbortController): () => void {
+  if (signal === undefined) return () => {};
+  if (signal.aborted) {
+    controller.abort(signal.reason);
+    return () => {};
+  }
+  const onAbort = () => controller.abort(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  return () => signal.removeEventListener("abort", onAbort);
+}

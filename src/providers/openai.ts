@@ -1,0 +1,273 @@
+import { makeChunk, type ChunkMetadata, type StreamChunk, type ToolCall, type Usage } from "../stream/chunk.js";
+import { ChunkStream } from "../stream/chunk-stream.js";
+import { WireFormatError } from "../stream/errors.js";
+import { TextBuffer } from "../stream/text-buffer.js";
+import { readText } from "../transport/http.js";
+import { SSEDecoder } from "../wire/sse.js";
+import { interruption, link, requireApiKey, resolveSettings, streamErrorEvent, truncated } from "./common.js";
+import { joinUrl, openResponse } from "./http-call.js";
+import {
+  buildOpenAIBody,
+  convertOpenAIUsage,
+  mapOpenAIFinishReason,
+  parseToolArguments,
+  ToolCallAssembler,
+  type OpenAIUsage,
+} from "./openai-messages.js";
+import type { CallOptions, CompletionResult, Provider, ProviderOptions, ProviderRequest } from "./provider.js";
+
+const PROVIDER = "openai";
+
+/** Options of the OpenAI provider; `baseUrl` may point at any OpenAI-compatible server. */
+export interface OpenAIProviderOptions extends ProviderOptions {
+  /** Sent as `OpenAI-Organization`. */
+  organization?: string;
+  /** Sent as `OpenAI-Project`. */
+  project?: string;
+}
+
+/** The wire shape of one `chat.completion.chunk` (only what we read). */
+interface OpenAIChunk {
+  id?: string;
+  model?: string;
+  choices?: Array<{
+    index?: number;
+    delta?: {
+      content?: string | null;
+      refusal?: string | null;
+      reasoning_content?: string | null;
+      reasoning?: string | null;
+      tool_calls?: Array<{ index?: number; id?: string; function?: { name?: string; arguments?: string } }>;
+    } | null;
+    finish_reason?: string | null;
+  }>;
+  usage?: OpenAIUsage | null;
+  error?: { message?: string; type?: string; code?: string | null } | string;
+}
+
+/** Creates the OpenAI Chat Completions provider (`POST {baseUrl}/chat/completions`). */
+export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provider {
+  const settings = resolveSettings(options, { baseUrl: "https://api.openai.com/v1", apiKeyEnv: "OPENAI_API_KEY" });
+  const keyRequired = options.baseUrl === undefined;
+  const extraHeaders: Record<string, string> = { ...settings.headers };
+  if (options.organization !== undefined) extraHeaders["openai-organization"] = options.organization;
+  if (options.project !== undefined) extraHeaders["openai-project"] = options.project;
+
+  const call = (request: ProviderRequest, stream: boolean, signal: AbortSignal) => {
+    const headers: Record<string, string> = { "content-type": "application/json", accept: stream ? "text/event-stream" : "application/json", ...extraHeaders };
+    const apiKey = keyRequired ? requireApiKey(settings, PROVIDER, "OPENAI_API_KEY") : settings.apiKey;
+    if (apiKey) headers["authorization"] = `Bearer ${apiKey}`;
+    return openResponse({
+      provider: PROVIDER,
+      url: joinUrl(settings.baseUrl, "/chat/completions"),
+      headers,
+      body: JSON.stringify(buildOpenAIBody(request, stream)),
+      signal,
+      timeout: settings.timeout,
+      maxRetries: settings.maxRetries,
+      secrets: apiKey ? [apiKey] : [],
+    });
+  };
+
+  return {
+    name: PROVIDER,
+    supportsStreaming: true,
+    supportsTools: true,
+    supportsThinking: true,
+    settings: { timeout: settings.timeout, maxRetries: settings.maxRetries, baseUrl: settings.baseUrl },
+    stream(request, callOptions: CallOptions = {}) {
+      return new ChunkStream<CompletionResult>((signal) => streamOpenAI(request, signal, call), callOptions.signal);
+    },
+    async complete(request, callOptions: CallOptions = {}) {
+      const controller = new AbortController();
+      const unlink = link(callOptions.signal, controller);
+      try {
+        const response = await call(request, false, controller.signal);
+        return parseCompletion(await readText(response.body, 64 << 20), request);
+      } catch (error) {
+        if (controller.signal.aborted) throw interruption(PROVIDER, error, controller.signal, "");
+        throw error;
+      } finally {
+        unlink();
+      }
+    },
+  };
+}
+
+type Caller = (request: ProviderRequest, stream: boolean, signal: AbortSignal) => ReturnType<typeof openResponse>;
+
+async function* streamOpenAI(request: ProviderRequest, signal: AbortSignal, call: Caller): AsyncGenerator<StreamChunk, CompletionResult> {
+  const response = await call(request, true, signal);
+  const decoder = new SSEDecoder();
+  const text = new TextBuffer();
+  const thinking = new TextBuffer();
+  const tools = new ToolCallAssembler();
+  const toolCalls: ToolCall[] = [];
+  let model = request.model;
+  let id: string | undefined;
+  let usage: Usage | undefined;
+  let rawFinish: string | undefined;
+  let chunkIndex = 0;
+  let done = false;
+  try {
+    read: for await (const bytes of response.body as AsyncIterable<Buffer>) {
+      const events = decoder.decode(bytes);
+      for (let e = 0; e < events.length; e++) {
+        const event = events[e]!;
+        const data = event.data;
+        if (data === "[DONE]") {
+          done = true;
+          break read;
+        }
+        const json = parseEvent(data);
+        if (json.error) throw errorEvent(json.error);
+        if (event.type === "error") throw errorEvent(data);
+        if (id === undefined) {
+          id = json.id;
+          if (json.model) model = json.model;
+        }
+        if (json.usage) usage = convertOpenAIUsage(json.usage);
+        const choice = json.choices?.[0];
+        if (choice === undefined) continue;
+        const delta = choice.delta;
+        if (delta) {
+          const content = delta.content;
+          if (content) {
+            text.append(content);
+            yield makeChunk("text", content, meta(model, chunkIndex++));
+          }
+          const reasoning = delta.reasoning_content ?? delta.reasoning;
+          if (reasoning) {
+            thinking.append(reasoning);
+            const m = meta(model, chunkIndex++);
+            m.thinking = reasoning;
+            yield makeChunk("thinking", "", m);
+          }
+          if (delta.refusal) {
+            const m = meta(model, chunkIndex++);
+            m.refusal = delta.refusal;
+            yield makeChunk("text", "", m);
+          }
+          const fragments = delta.tool_calls;
+          if (fragments) {
+            for (let t = 0; t < fragments.length; t++) {
+              const f = fragments[t]!;
+              const index = f.index ?? 0;
+              const argumentsDelta = f.function?.arguments ?? "";
+              tools.add(index, f.id, f.function?.name, argumentsDelta);
+              const m = meta(model, chunkIndex++);
+              m.toolCall = { index, argumentsDelta, ...(f.id ? { id: f.id } : {}), ...(f.function?.name ? { name: f.function.name } : {}) };
+              yield makeChunk("tool_call_delta", "", m);
+            }
+          }
+        }
+        if (choice.finish_reason) {
+          rawFinish = choice.finish_reason;
+          // The calls are whole once their choice finishes; hand them over before the usage chunk arrives.
+          for (const toolCall of tools.complete()) yield toolCallChunk(toolCall, model, chunkIndex++, toolCalls);
+        }
+      }
+    }
+    if (!done) {
+      decoder.flush();
+      throw truncated(PROVIDER, "data: [DONE]");
+    }
+    for (const toolCall of tools.complete()) yield toolCallChunk(toolCall, model, chunkIndex++, toolCalls);
+    const finishReason = toolCalls.length > 0 && rawFinish === "stop" ? "tool_calls" : mapOpenAIFinishReason(rawFinish);
+    const final = meta(model, chunkIndex);
+    final.finishReason = finishReason;
+    if (rawFinish !== undefined) final.providerFinishReason = rawFinish;
+    if (usage !== undefined) final.usage = usage;
+    if (id !== undefined) final.responseId = id;
+    yield makeChunk("final", "", final);
+    const result: CompletionResult = { content: text.toString(), toolCalls, finishReason, provider: PROVIDER, model };
+    if (thinking.length > 0) result.thinking = thinking.toString();
+    if (usage !== undefined) result.usage = usage;
+    if (rawFinish !== undefined) result.providerFinishReason = rawFinish;
+    if (id !== undefined) result.id = id;
+    return result;
+  } catch (error) {
+    throw interruption(PROVIDER, error, signal, text.toString());
+  } finally {
+    // Not read to the end (error, abort, early break): close the socket now rather than drain it.
+    if (!done) response.body.destroy();
+  }
+}
+
+/** The per-chunk metadata; one literal so every chunk's metadata has the same shape. */
+function meta(model: string, chunkIndex: number): ChunkMetadata {
+  return { provider: PROVIDER, model, chunkIndex };
+}
+
+function toolCallChunk(toolCall: ToolCall, model: string, chunkIndex: number, into: ToolCall[]): StreamChunk {
+  into.push(toolCall);
+  const m = meta(model, chunkIndex);
+  m.toolCall = toolCall;
+  return makeChunk("tool_call", "", m);
+}
+
+function parseEvent(data: string): OpenAIChunk {
+  try {
+    return JSON.parse(data) as OpenAIChunk;
+  } catch (error) {
+    throw new WireFormatError("OpenAI sent a data line that is not JSON", { type: "invalid-json", excerpt: data, cause: error });
+  }
+}
+
+function errorEvent(error: unknown): Error {
+  if (typeof error === "string") {
+    try {
+      const parsed = JSON.parse(error) as { error?: unknown };
+      if (parsed.error !== undefined) return errorEvent(parsed.error);
+    } catch {
+      // not JSON: the text is the message
+    }
+    return streamErrorEvent(PROVIDER, error);
+  }
+  const e = error as { message?: unknown; type?: unknown; code?: unknown };
+  return streamErrorEvent(
+    PROVIDER,
+    typeof e.message === "string" ? e.message : JSON.stringify(error),
+    typeof e.type === "string" ? e.type : undefined,
+    typeof e.code === "string" ? e.code : undefined,
+  );
+}
+
+/** The non-streaming response body → a completion. */
+function parseCompletion(bodyText: string, request: ProviderRequest): CompletionResult {
+  let body: {
+    id?: string;
+    model?: string;
+    choices?: Array<{
+      message?: { content?: string | null; refusal?: string | null; reasoning_content?: string | null; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }> };
+      finish_reason?: string | null;
+    }>;
+    usage?: OpenAIUsage;
+  };
+  try {
+    body = JSON.parse(bodyText) as typeof body;
+  } catch (error) {
+    throw new WireFormatError("OpenAI sent a response that is not JSON", { type: "invalid-json", excerpt: bodyText, cause: error });
+  }
+  const choice = body.choices?.[0];
+  const message = choice?.message;
+  const toolCalls: ToolCall[] = (message?.tool_calls ?? []).map((call) => ({
+    id: call.id,
+    name: call.function.name,
+    arguments: parseToolArguments(call.function.arguments, call.function.name),
+    argumentsText: call.function.arguments,
+  }));
+  const raw = choice?.finish_reason ?? undefined;
+  const result: CompletionResult = {
+    content: message?.content ?? "",
+    toolCalls,
+    finishReason: toolCalls.length > 0 && raw === "stop" ? "tool_calls" : mapOpenAIFinishReason(raw),
+    provider: PROVIDER,
+    model: body.model ?? request.model,
+  };
+  if (message?.reasoning_content) result.thinking = message.reasoning_content;
+  if (body.usage !== undefined) result.usage = convertOpenAIUsage(body.usage);
+  if (raw !== undefined) result.providerFinishReason = raw;
+  if (body.id !== undefined) result.id = body.id;
+  return result;
+}
