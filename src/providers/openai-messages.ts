@@ -1,6 +1,7 @@
 import type { FinishReason, ToolCall, Usage } from "../stream/chunk.js";
 import { WireFormatError } from "../stream/errors.js";
 import type { ChatMessage, ProviderRequest } from "./provider.js";
+import { normalizeFinishReason } from "./common.js";
 
 /** One message in OpenAI's chat format. */
 export interface OpenAIMessage {
@@ -81,8 +82,7 @@ const FINISH_REASONS: Record<string, FinishReason> = {
 
 /** OpenAI's finish_reason → the normalized one (unknown values count as "stop"). */
 export function mapOpenAIFinishReason(raw: string | null | undefined): FinishReason {
-  if (raw === null || raw === undefined) return "stop";
-  return FINISH_REASONS[raw] ?? "stop";
+  return normalizeFinishReason(raw, FINISH_REASONS);
 }
 
 /** OpenAI's wire usage object. */

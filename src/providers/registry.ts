@@ -1,5 +1,6 @@
 import { ConfigurationError } from "../stream/errors.js";
 import { createMockProvider, type MockProviderOptions } from "./mock.js";
+import { createOpenAIProvider } from "./openai.js";
 import type { Provider, ProviderOptions } from "./provider.js";
 
 /** Names of the built-in providers. */
@@ -66,3 +67,4 @@ export function stripProviderPrefix(model: string): string {
 }
 
 registerProvider("mock", (options) => createMockProvider(options as MockProviderOptions), { defaultModel: "mock-1" });
+registerProvider("openai", (options) => createOpenAIProvider(options), { defaultModel: "gpt-4o-mini" });

@@ -50,12 +50,17 @@ export function sendRequest(url: URL, options: HttpRequestOptions): Promise<Http
       agent: secure ? httpsAgent : httpAgent,
       signal,
     });
-    // setTimeout on the request arms the socket's idle timer, which also covers reads of the body later.
+    let response: http.IncomingMessage | undefined;
+    // setTimeout on the request arms the socket's idle timer, which also covers reads of the body later;
+    // the body is destroyed with the same error so a reader mid-stream learns it was a timeout.
     request.setTimeout(options.idleTimeoutMs, () => {
-      request.destroy(new IdleTimeoutError(`No data from ${url.host} for ${options.idleTimeoutMs} ms`));
+      const error = new IdleTimeoutError(`No data from ${url.host} for ${options.idleTimeoutMs} ms`);
+      response?.destroy(error);
+      request.destroy(error);
     });
-    request.once("response", (response) => {
-      resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response });
+    request.once("response", (res) => {
+      response = res;
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
     });
     request.once("error", reject);
     request.end(options.body);
