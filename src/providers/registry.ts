@@ -19,6 +19,22 @@ export function registerProvider(name: string, factory: ProviderFactory, options
   if (options.defaultModel !== undefined) defaultModels.set(name, options.defaultModel);
 }
 
+const apiKeyEnvs = new Map<string, string>([
+  ["openai", "OPENAI_API_KEY"],
+  ["anthropic", "ANTHROPIC_API_KEY"],
+]);
+
+/** The environment variable holding a provider's API key, for providers that need one. */
+export function apiKeyEnvFor(name: string): string | undefined {
+  return apiKeyEnvs.get(name);
+}
+
+/** With neither a provider nor a model: the first provider whose API key is set, else OpenAI. */
+export function providerFromEnvironment(env: Record<string, string | undefined>): string {
+  for (const [name, variable] of apiKeyEnvs) if (env[variable]) return name;
+  return "openai";
+}
+
 /** The model an agent uses with this provider when none is given. */
 export function defaultModelFor(name: string): string | undefined {
   return defaultModels.get(name);
