@@ -1,0 +1,23 @@
+/** The wire-compatible emulator: OpenAI, Anthropic and Ollama chat APIs on one local port. */
+export { startEmulator } from "./server.js";
+export { BENCH_PIECES, benchText } from "./bench.js";
+export { parseFaultHeader } from "./faults.js";
+export { defaultAnswer, defaultThinking } from "./script.js";
+export { countTokens } from "./request.js";
+export { DEFAULT_PACING } from "./pacing.js";
+export type {
+  EmulatorEvents,
+  EmulatorFault,
+  EmulatorFinishReason,
+  EmulatorOptions,
+  EmulatorProtocol,
+  EmulatorReply,
+  EmulatorRule,
+  EmulatorScript,
+  EmulatorServer,
+  EmulatorStats,
+  EmulatorToolCall,
+  EmulatorToolResult,
+  RecordedRequest,
+} from "./types.js";
+export type { Pacing } from "./pacing.js";
