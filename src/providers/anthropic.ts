@@ -1,0 +1,387 @@
+import { makeChunk, type ChunkMetadata, type StreamChunk, type ToolCall, type Usage } from "../stream/chunk.js";
+import { ChunkStream } from "../stream/chunk-stream.js";
+import { ConfigurationError, WireFormatError } from "../stream/errors.js";
+import { TextBuffer } from "../stream/text-buffer.js";
+import { readText } from "../transport/http.js";
+import { SSEDecoder } from "../wire/sse.js";
+import { interruption, link, requireApiKey, resolveSettings, streamErrorEvent, truncated } from "./common.js";
+import { joinUrl, openResponse } from "./http-call.js";
+import { buildAnthropicBody, convertAnthropicUsage, mapAnthropicFinishReason, type AnthropicUsage } from "./anthropic-messages.js";
+import { parseToolArguments } from "./openai-messages.js";
+import type { CallOptions, CompletionResult, Provider, ProviderOptions, ProviderRequest } from "./provider.js";
+
+const PROVIDER = "anthropic";
+const API_KEY_ENV = "ANTHROPIC_API_KEY";
+/** The `anthropic-version` the current official SDKs send. */
+export const DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
+/** `max_tokens` is required by the API; this is sent when a request gives none. */
+export const DEFAULT_MAX_TOKENS = 4096;
+
+/** Options of the Anthropic provider; `baseUrl` may point at any server speaking the Messages API. */
+export interface AnthropicProviderOptions extends ProviderOptions {
+  /** Sent as `anthropic-version` (default "2023-06-01"). */
+  apiVersion?: string;
+  /** `max_tokens` of a request that gives no `maxTokens` (default 4096). */
+  defaultMaxTokens?: number;
+}
+
+/** The wire shape of one streamed event (only what we read). */
+interface AnthropicEvent {
+  type?: string;
+  index?: number;
+  message?: { id?: string; model?: string; usage?: AnthropicUsage | null } | null;
+  content_block?: {
+    type?: string;
+    text?: string;
+    thinking?: string;
+    data?: string;
+    id?: string;
+    name?: string;
+    input?: unknown;
+  } | null;
+  delta?: {
+    type?: string;
+    text?: string;
+    thinking?: string;
+    signature?: string;
+    partial_json?: string;
+    stop_reason?: string | null;
+  } | null;
+  usage?: AnthropicUsage | null;
+  error?: { type?: string; message?: string } | null;
+}
+
+/** A `tool_use` block between its start and its stop. */
+interface OpenToolBlock {
+  id: string;
+  name: string;
+  /** The `input` of `content_block_start`: a placeholder `{}` normally, used only when no fragment follows. */
+  input: unknown;
+  args: string[];
+}
+
+/** Creates the Anthropic Messages provider (`POST {baseUrl}/v1/messages`). */
+export function createAnthropicProvider(options: AnthropicProviderOptions = {}): Provider {
+  const settings = resolveSettings(options, { baseUrl: "https://api.anthropic.com", apiKeyEnv: API_KEY_ENV });
+  const keyRequired = options.baseUrl === undefined;
+  const apiVersion = options.apiVersion ?? DEFAULT_ANTHROPIC_VERSION;
+  if (typeof apiVersion !== "string" || apiVersion === "") {
+    throw new ConfigurationError("apiVersion", `must be a non-empty string, got ${String(apiVersion)}`);
+  }
+  const defaultMaxTokens = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
+  if (!(Number.isInteger(defaultMaxTokens) && defaultMaxTokens > 0)) {
+    throw new ConfigurationError("defaultMaxTokens", `must be a positive integer, got ${String(defaultMaxTokens)}`);
+  }
+
+  const call = (request: ProviderRequest, stream: boolean, signal: AbortSignal) => {
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      accept: stream ? "text/event-stream" : "application/json",
+      "anthropic-version": apiVersion,
+      ...settings.headers,
+    };
+    const apiKey = keyRequired ? requireApiKey(settings, PROVIDER, API_KEY_ENV) : settings.apiKey;
+    if (apiKey) headers["x-api-key"] = apiKey;
+    return openResponse({
+      provider: PROVIDER,
+      url: joinUrl(settings.baseUrl, "/v1/messages"),
+      headers,
+      body: JSON.stringify(buildAnthropicBody(request, stream, defaultMaxTokens)),
+      signal,
+      timeout: settings.timeout,
+      maxRetries: settings.maxRetries,
+      secrets: apiKey ? [apiKey] : [],
+    });
+  };
+
+  return {
+    name: PROVIDER,
+    supportsStreaming: true,
+    supportsTools: true,
+    supportsThinking: true,
+    settings: { timeout: settings.timeout, maxRetries: settings.maxRetries, baseUrl: settings.baseUrl },
+    stream(request, callOptions: CallOptions = {}) {
+      return new ChunkStream<CompletionResult>((signal) => streamAnthropic(request, signal, call), callOptions.signal);
+    },
+    async complete(request, callOptions: CallOptions = {}) {
+      const controller = new AbortController();
+      const unlink = link(callOptions.signal, controller);
+      try {
+        const response = await call(request, false, controller.signal);
+        let bodyText: string;
+        try {
+          bodyText = await readText(response.body, 64 << 20);
+        } catch (error) {
+          throw interruption(PROVIDER, error, controller.signal, "");
+        }
+        return parseCompletion(bodyText, request);
+      } catch (error) {
+        if (controller.signal.aborted) throw interruption(PROVIDER, error, controller.signal, "");
+        throw error;
+      } finally {
+        unlink();
+      }
+    },
+  };
+}
+
+type Caller = (request: ProviderRequest, stream: boolean, signal: AbortSignal) => ReturnType<typeof openResponse>;
+
+/**
+ * The stream: build the body and post (errors before the response are `ProviderError`s), then one pass over
+ * the SSE events, each dispatched on its JSON `type` (a proxy may drop the `event:` line). Everything that
+ * stops the stream after that point goes through `interruption` with the text received so far.
+ */
+async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, call: Caller): AsyncGenerator<StreamChunk, CompletionResult> {
+  const response = await call(request, true, signal);
+  const decoder = new SSEDecoder();
+  const text = new TextBuffer();
+  const thinking = new TextBuffer();
+  const toolBlocks = new Map<number, OpenToolBlock>();
+  const toolCalls: ToolCall[] = [];
+  let model = request.model;
+  let id: string | undefined;
+  let usage: Usage | undefined;
+  let rawFinish: string | undefined;
+  let chunkIndex = 0;
+  let done = false;
+  try {
+    read: for await (const bytes of response.body as AsyncIterable<Buffer>) {
+      const events = decoder.decode(bytes);
+      for (let e = 0; e < events.length; e++) {
+        // Chunks already decoded must not outlive an abort that came while the consumer held the last one.
+        if (signal.aborted) throw signal.reason;
+        const event = events[e]!;
+        if (event.data === "") continue;
+        const json = parseEvent(event.data);
+        const type = typeof json.type === "string" ? json.type : event.type;
+        switch (type) {
+          case "content_block_delta": {
+            const delta = json.delta;
+            if (!delta) break;
+            switch (delta.type) {
+              case "text_delta": {
+                const piece = delta.text;
+                if (typeof piece === "string" && piece !== "") {
+                  text.append(piece);
+                  yield makeChunk("text", piece, meta(model, type, chunkIndex++));
+                }
+                break;
+              }
+              case "thinking_delta": {
+                const piece = delta.thinking;
+                if (typeof piece === "string" && piece !== "") {
+                  thinking.append(piece);
+                  const m = meta(model, type, chunkIndex++);
+                  m.thinking = piece;
+                  yield makeChunk("thinking", "", m);
+                }
+                break;
+              }
+              case "signature_delta": {
+                if (typeof delta.signature === "string" && delta.signature !== "") {
+                  const m = meta(model, type, chunkIndex++);
+                  m.signature = delta.signature;
+                  yield makeChunk("thinking", "", m);
+                }
+                break;
+              }
+              case "input_json_delta": {
+                const index = json.index ?? 0;
+                const block = toolBlocks.get(index);
+                const argumentsDelta = delta.partial_json;
+                // No open block: a server_tool_use block, which is not the client's to run.
+                if (block !== undefined && typeof argumentsDelta === "string" && argumentsDelta !== "") {
+                  block.args.push(argumentsDelta);
+                  const m = meta(model, type, chunkIndex++);
+                  m.toolCall = { index, argumentsDelta };
+                  yield makeChunk("tool_call_delta", "", m);
+                }
+                break;
+              }
+              // citations_delta and delta types added later: nothing for us.
+            }
+            break;
+          }
+          case "content_block_start": {
+            const block = json.content_block;
+            if (!block) break;
+            const index = json.index ?? 0;
+            switch (block.type) {
+              case "text":
+                // Normally "", but a block may start with text.
+                if (typeof block.text === "string" && block.text !== "") {
+                  text.append(block.text);
+                  yield makeChunk("text", block.text, meta(model, type, chunkIndex++));
+                }
+                break;
+              case "thinking":
+                if (typeof block.thinking === "string" && block.thinking !== "") {
+                  thinking.append(block.thinking);
+                  const m = meta(model, type, chunkIndex++);
+                  m.thinking = block.thinking;
+                  yield makeChunk("thinking", "", m);
+                }
+                break;
+              case "redacted_thinking":
+                if (typeof block.data === "string") {
+                  const m = meta(model, type, chunkIndex++);
+                  m.redactedThinking = block.data;
+                  yield makeChunk("thinking", "", m);
+                }
+                break;
+              case "tool_use": {
+                const toolId = typeof block.id === "string" ? block.id : `toolu_${index}`;
+                const name = typeof block.name === "string" ? block.name : "";
+                toolBlocks.set(index, { id: toolId, name, input: block.input, args: [] });
+                const m = meta(model, type, chunkIndex++);
+                m.toolCall = { index, id: toolId, name, argumentsDelta: "" };
+                yield makeChunk("tool_call_delta", "", m);
+                break;
+              }
+              // server_tool_use, web_search_tool_result and block types added later: not client content.
+            }
+            break;
+          }
+          case "content_block_stop": {
+            const index = json.index ?? 0;
+            const block = toolBlocks.get(index);
+            if (block !== undefined) {
+              toolBlocks.delete(index);
+              yield toolCallChunk(block, model, type, chunkIndex++, toolCalls);
+            }
+            break;
+          }
+          case "message_start": {
+            const message = json.message;
+            if (!message) break;
+            if (typeof message.id === "string") id = message.id;
+            if (typeof message.model === "string" && message.model !== "") model = message.model;
+            if (message.usage) usage = convertAnthropicUsage(message.usage, usage);
+            break;
+          }
+          case "message_delta": {
+            const stopReason = json.delta?.stop_reason;
+            if (typeof stopReason === "string") rawFinish = stopReason;
+            if (json.usage) usage = convertAnthropicUsage(json.usage, usage);
+            break;
+          }
+          case "message_stop":
+            done = true;
+            break read;
+          case "error":
+            throw errorEvent(json.error);
+          // ping and event types added later: ignored.
+        }
+      }
+    }
+    if (!done) throw truncated(PROVIDER, "message_stop");
+    // A block left open at message_stop is complete all the same.
+    for (const index of [...toolBlocks.keys()].sort((a, b) => a - b)) {
+      yield toolCallChunk(toolBlocks.get(index)!, model, "message_stop", chunkIndex++, toolCalls);
+    }
+    const finalUsage = usage ?? convertAnthropicUsage({});
+    const finishReason = mapAnthropicFinishReason(rawFinish);
+    const final = meta(model, "message_stop", chunkIndex);
+    final.usage = finalUsage;
+    final.finishReason = finishReason;
+    if (rawFinish !== undefined) final.providerFinishReason = rawFinish;
+    if (id !== undefined) final.responseId = id;
+    yield makeChunk("final", "", final);
+    const result: CompletionResult = { content: text.toString(), toolCalls, usage: finalUsage, finishReason, provider: PROVIDER, model };
+    if (thinking.length > 0) result.thinking = thinking.toString();
+    if (rawFinish !== undefined) result.providerFinishReason = rawFinish;
+    if (id !== undefined) result.id = id;
+    return result;
+  } catch (error) {
+    throw interruption(PROVIDER, error, signal, text.toString());
+  } finally {
+    // Not read to the end (error, abort, early break): close the socket now rather than drain it.
+    if (!done) response.body.destroy();
+  }
+}
+
+/** The per-chunk metadata; one literal so every chunk's metadata has the same shape. */
+function meta(model: string, eventType: string, chunkIndex: number): ChunkMetadata {
+  return { provider: PROVIDER, model, eventType, chunkIndex };
+}
+
+/** Completes a tool_use block: its fragments joined and parsed ("" is `{}`; bad JSON throws, keeping the text). */
+function toolCallChunk(block: OpenToolBlock, model: string, eventType: string, chunkIndex: number, into: ToolCall[]): StreamChunk {
+  let argumentsText = block.args.length === 1 ? block.args[0]! : block.args.join("");
+  if (argumentsText === "" && isNonEmptyObject(block.input)) argumentsText = JSON.stringify(block.input);
+  const toolCall: ToolCall = { id: block.id, name: block.name, arguments: parseToolArguments(argumentsText, block.name), argumentsText };
+  into.push(toolCall);
+  const m = meta(model, eventType, chunkIndex);
+  m.toolCall = toolCall;
+  return makeChunk("tool_call", "", m);
+}
+
+function isNonEmptyObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  for (const _ in value) return true;
+  return false;
+}
+
+function parseEvent(data: string): AnthropicEvent {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch (error) {
+    throw new WireFormatError("Anthropic sent a data line that is not JSON", { type: "invalid-json", excerpt: data, cause: error });
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new WireFormatError("Anthropic sent a data line that is not a JSON object", { type: "invalid-json", excerpt: data });
+  }
+  return value as AnthropicEvent;
+}
+
+/** An `error` event (or an error body): `{"type":"error","error":{"type","message"}}`. */
+function errorEvent(error: AnthropicEvent["error"]): Error {
+  const message = typeof error?.message === "string" ? error.message : "unknown error";
+  return streamErrorEvent(PROVIDER, message, typeof error?.type === "string" ? error.type : undefined);
+}
+
+/** The non-streaming response body (a whole Message) → a completion. */
+function parseCompletion(bodyText: string, request: ProviderRequest): CompletionResult {
+  let body: {
+    type?: string;
+    id?: string;
+    model?: string;
+    content?: Array<{ type?: string; text?: string; thinking?: string; id?: string; name?: string; input?: unknown }>;
+    stop_reason?: string | null;
+    usage?: AnthropicUsage | null;
+    error?: AnthropicEvent["error"];
+  };
+  try {
+    body = JSON.parse(bodyText) as typeof body;
+  } catch (error) {
+    throw new WireFormatError("Anthropic sent a response that is not JSON", { type: "invalid-json", excerpt: bodyText, cause: error });
+  }
+  if (body.type === "error") throw errorEvent(body.error);
+  const text = new TextBuffer();
+  const thinking = new TextBuffer();
+  const toolCalls: ToolCall[] = [];
+  for (const block of body.content ?? []) {
+    if (block.type === "text" && typeof block.text === "string") text.append(block.text);
+    else if (block.type === "thinking" && typeof block.thinking === "string") thinking.append(block.thinking);
+    else if (block.type === "tool_use") {
+      const name = block.name ?? "";
+      const input = isNonEmptyObject(block.input) ? block.input : {};
+      toolCalls.push({ id: block.id ?? `toolu_${toolCalls.length}`, name, arguments: input, argumentsText: JSON.stringify(input) });
+    }
+  }
+  const raw = body.stop_reason ?? undefined;
+  const result: CompletionResult = {
+    content: text.toString(),
+    toolCalls,
+    usage: convertAnthropicUsage(body.usage ?? {}),
+    finishReason: mapAnthropicFinishReason(raw),
+    provider: PROVIDER,
+    model: body.model ?? request.model,
+  };
+  if (thinking.length > 0) result.thinking = thinking.toString();
+  if (raw !== undefined) result.providerFinishReason = raw;
+  if (body.id !== undefined) result.id = body.id;
+  return result;
+}
