@@ -3,7 +3,7 @@
  * message_start, a ping, one content block at a time (thinking → text → tool_use), message_delta with the
  * cumulative usage, message_stop.
  */
-import { badRequest, type ErrorSpec } from "./errors.js";
+import { badRequest, retryHeaders, type ErrorSpec } from "./errors.js";
 import type { BenchFrames, ErrorResponse, Frame, ProtocolFormat, ResponseMeta } from "./protocol.js";
 import { splitArguments, type Answer } from "./script.js";
 import type { EmulatorFinishReason } from "./types.js";
@@ -143,8 +143,8 @@ function errorResponse(spec: ErrorSpec): ErrorResponse {
     "request-id": requestId,
     // The SDK obeys this header over its own retry rules.
     "x-should-retry": String(retryable),
+    ...retryHeaders(spec),
   };
-  if (spec.retryAfterSeconds !== undefined) headers["retry-after"] = String(spec.retryAfterSeconds);
   const missingKey = spec.status === 401 && spec.presentedKey === undefined;
   const error = { type, message: spec.message ?? (missingKey ? "x-api-key header is required" : message) };
   return { headers, body: JSON.stringify({ type: "error", error, request_id: requestId }) };

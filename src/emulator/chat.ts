@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { writeBench, BENCH_PIECES } from "./bench.js";
-import { badRequest, EmulatorRequestError } from "./errors.js";
+import { badRequest, EmulatorRequestError, type ErrorSpec } from "./errors.js";
 import { shouldFail, streamActions, type AttemptCounter } from "./faults.js";
 import { ollamaLoadBody } from "./ollama-format.js";
 import { readOverrides } from "./overrides.js";
@@ -51,8 +51,12 @@ export async function answerChat(format: ProtocolFormat, ctx: ChatContext, setti
   if (fault.status !== undefined) {
     const key = fault.key ?? `${ctx.path} ${overrides.faultHeader ?? "(server fault option)"}`;
     if (shouldFail(fault, settings.attempts.next(key))) {
-      const retryAfterSeconds = fault.retryAfterSeconds ?? (fault.status === 429 ? 1 : undefined);
-      throw new EmulatorRequestError(retryAfterSeconds === undefined ? { status: fault.status } : { status: fault.status, retryAfterSeconds });
+      const spec: ErrorSpec = { status: fault.status };
+      if (fault.retryAfterMs !== undefined) spec.retryAfterMs = fault.retryAfterMs;
+      // A real 429 always says when to come back; default to one second unless the fault says otherwise.
+      const seconds = fault.retryAfterSeconds ?? (fault.status === 429 && fault.retryAfterMs === undefined ? 1 : undefined);
+      if (seconds !== undefined) spec.retryAfterSeconds = seconds;
+      throw new EmulatorRequestError(spec);
     }
   }
   const conversation = readConversation(format.protocol, body);

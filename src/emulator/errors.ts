@@ -12,6 +12,8 @@ export interface ErrorSpec {
   code?: string;
   /** Seconds for the `retry-after` header. */
   retryAfterSeconds?: number;
+  /** Milliseconds for the `retry-after-ms` header. */
+  retryAfterMs?: number;
   /** For a 401: the key the client sent, if any (OpenAI's message shows it masked). */
   presentedKey?: string;
 }
@@ -25,6 +27,15 @@ export class EmulatorRequestError extends AgentError {
     super(spec.message ?? `HTTP ${spec.status}`);
     this.spec = spec;
   }
+}
+
+/** The `retry-after` (whole seconds) and `retry-after-ms` headers a spec asks for. */
+export function retryHeaders(spec: ErrorSpec): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const seconds = spec.retryAfterSeconds ?? (spec.retryAfterMs === undefined ? undefined : Math.ceil(spec.retryAfterMs / 1000));
+  if (seconds !== undefined) headers["retry-after"] = String(seconds);
+  if (spec.retryAfterMs !== undefined) headers["retry-after-ms"] = String(spec.retryAfterMs);
+  return headers;
 }
 
 /** Shorthand for a 400 that names the bad part of the request. */

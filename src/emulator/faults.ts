@@ -11,6 +11,7 @@ type NumericFaultField = Exclude<keyof EmulatorFault, "key">;
 const ITEMS: Record<string, NumericFaultField> = {
   status: "status",
   "retry-after": "retryAfterSeconds",
+  "retry-after-ms": "retryAfterMs",
   "fail-first": "failFirst",
   "delay-headers": "delayHeadersMs",
   "delay-first-byte": "delayFirstByteMs",
@@ -71,6 +72,7 @@ export function parseFaultHeader(header: string): EmulatorFault {
 function crossProblem(fault: EmulatorFault): string | undefined {
   if (fault.failFirst !== undefined && fault.status === undefined) return "fail-first needs status=…";
   if (fault.retryAfterSeconds !== undefined && fault.status === undefined) return "retry-after needs status=…";
+  if (fault.retryAfterMs !== undefined && fault.status === undefined) return "retry-after-ms needs status=…";
   if (fault.stallMs !== undefined && fault.stallAfter === undefined) return "stall-ms needs stall-after=…";
   return undefined;
 }

@@ -3,7 +3,7 @@
  * then content fragments, whole tool calls, and a last `done:true` line with `done_reason` and metrics in
  * nanoseconds (zero metrics omitted, as Ollama's `omitempty` does).
  */
-import { badRequest, type ErrorSpec } from "./errors.js";
+import { badRequest, retryHeaders, type ErrorSpec } from "./errors.js";
 import { tokenIntervalMs } from "./pacing.js";
 import type { BenchFrames, ErrorResponse, Frame, ProtocolFormat, ResponseMeta } from "./protocol.js";
 import type { Answer } from "./script.js";
@@ -87,8 +87,7 @@ const MESSAGES: Record<number, string> = {
 };
 
 function errorResponse(spec: ErrorSpec): ErrorResponse {
-  const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
-  if (spec.retryAfterSeconds !== undefined) headers["retry-after"] = String(spec.retryAfterSeconds);
+  const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8", ...retryHeaders(spec) };
   const message = spec.message ?? MESSAGES[spec.status] ?? (spec.status >= 500 ? RUN_ERROR : `request failed with status ${spec.status}`);
   return { headers, body: JSON.stringify({ error: message }) };
 }

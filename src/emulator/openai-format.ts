@@ -2,7 +2,7 @@
  * OpenAI Chat Completions wire format (see shared/protocols/openai-chat-stream.md): `data: {chunk}\n\n`
  * events ending with `data: [DONE]`, a usage chunk with `choices: []` only when `include_usage` was asked.
  */
-import { badRequest, type ErrorSpec } from "./errors.js";
+import { badRequest, retryHeaders, type ErrorSpec } from "./errors.js";
 import type { BenchFrames, ErrorResponse, Frame, ProtocolFormat, ResponseMeta } from "./protocol.js";
 import { splitArguments, type Answer } from "./script.js";
 import { randomId } from "./util.js";
@@ -153,11 +153,10 @@ function errorResponse(spec: ErrorSpec): ErrorResponse {
     param: spec.param ?? null,
     code: spec.code ?? fields.code,
   };
-  const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
-  if (spec.retryAfterSeconds !== undefined) {
-    headers["retry-after"] = String(spec.retryAfterSeconds);
-    headers["retry-after-ms"] = String(spec.retryAfterSeconds * 1000);
-  }
+  const retry = retryHeaders(spec);
+  // OpenAI sends both hints; derive the ms one from the seconds when only those were asked for.
+  if (retry["retry-after"] !== undefined) retry["retry-after-ms"] ??= String(Number(retry["retry-after"]) * 1000);
+  const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8", ...retry };
   if (spec.status === 429) {
     Object.assign(headers, {
       "x-ratelimit-limit-requests": "5000",

@@ -65,6 +65,7 @@ export interface EmulatorScript {
  *     x-emulator-fault: item ("," item)*
  *     item = "status=" 400..599        answer with this HTTP status and the provider's error body
  *          | "retry-after=" seconds    `retry-after` header on that answer (default 1 for 429)
+ *          | "retry-after-ms=" ms      `retry-after-ms` header too (the SDKs read it first; Anthropic's ignores 0 s)
  *          | "fail-first=" K           only the first K attempts get `status`; later ones succeed
  *          | "key=" name               attempt counter name (default: path + the header text)
  *          | "delay-headers=" ms       wait before sending the status line and headers
@@ -82,6 +83,7 @@ export interface EmulatorScript {
 export interface EmulatorFault {
   status?: number;
   retryAfterSeconds?: number;
+  retryAfterMs?: number;
   failFirst?: number;
   key?: string;
   delayHeadersMs?: number;
