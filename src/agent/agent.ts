@@ -173,5 +173,10 @@ function lastMessage(request: ProviderRequest): ChatMessage {
 function assistantMessage(result: CompletionResult): ChatMessage {
   const message: ChatMessage = { role: "assistant", content: result.content };
   if (result.toolCalls.length > 0) message.toolCalls = result.toolCalls;
+  if (result.thinking !== undefined || result.redactedThinking !== undefined) {
+    message.thinking = { text: result.thinking ?? "" };
+    if (result.thinkingSignature !== undefined) message.thinking.signature = result.thinkingSignature;
+    if (result.redactedThinking !== undefined) message.thinking.redacted = result.redactedThinking;
+  }
   return message;
 }

@@ -4,10 +4,10 @@ import { ConfigurationError, WireFormatError } from "../stream/errors.js";
 import { TextBuffer } from "../stream/text-buffer.js";
 import { readText } from "../transport/http.js";
 import { SSEDecoder } from "../wire/sse.js";
-import { interruption, link, requireApiKey, resolveSettings, streamErrorEvent, truncated } from "./common.js";
+import { interruption, link, parseToolArguments, requireApiKey, resolveSettings, streamErrorEvent, truncated } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import { buildAnthropicBody, convertAnthropicUsage, mapAnthropicFinishReason, type AnthropicUsage } from "./anthropic-messages.js";
-import { parseToolArguments } from "./openai-messages.js";
+
 import type { CallOptions, CompletionResult, Provider, ProviderOptions, ProviderRequest } from "./provider.js";
 
 const PROVIDER = "anthropic";
@@ -137,6 +137,9 @@ async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, c
   const decoder = new SSEDecoder();
   const text = new TextBuffer();
   const thinking = new TextBuffer();
+  // Kept so the turn can be sent back unchanged, as the API requires for thinking blocks.
+  let signature = "";
+  const redacted: string[] = [];
   const toolBlocks = new Map<number, OpenToolBlock>();
   const toolCalls: ToolCall[] = [];
   let model = request.model;
@@ -180,6 +183,7 @@ async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, c
               }
               case "signature_delta": {
                 if (typeof delta.signature === "string" && delta.signature !== "") {
+                  signature += delta.signature;
                   const m = meta(model, type, chunkIndex++);
                   m.signature = delta.signature;
                   yield makeChunk("thinking", "", m);
@@ -225,6 +229,7 @@ async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, c
                 break;
               case "redacted_thinking":
                 if (typeof block.data === "string") {
+                  redacted.push(block.data);
                   const m = meta(model, type, chunkIndex++);
                   m.redactedThinking = block.data;
                   yield makeChunk("thinking", "", m);
@@ -290,6 +295,8 @@ async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, c
     yield makeChunk("final", "", final);
     const result: CompletionResult = { content: text.toString(), toolCalls, usage: finalUsage, finishReason, provider: PROVIDER, model };
     if (thinking.length > 0) result.thinking = thinking.toString();
+    if (signature !== "") result.thinkingSignature = signature;
+    if (redacted.length > 0) result.redactedThinking = redacted;
     if (rawFinish !== undefined) result.providerFinishReason = rawFinish;
     if (id !== undefined) result.id = id;
     return result;
@@ -348,7 +355,7 @@ function parseCompletion(bodyText: string, request: ProviderRequest): Completion
     type?: string;
     id?: string;
     model?: string;
-    content?: Array<{ type?: string; text?: string; thinking?: string; id?: string; name?: string; input?: unknown }>;
+    content?: Array<{ type?: string; text?: string; thinking?: string; signature?: string; data?: string; id?: string; name?: string; input?: unknown }>;
     stop_reason?: string | null;
     usage?: AnthropicUsage | null;
     error?: AnthropicEvent["error"];
@@ -362,9 +369,14 @@ function parseCompletion(bodyText: string, request: ProviderRequest): Completion
   const text = new TextBuffer();
   const thinking = new TextBuffer();
   const toolCalls: ToolCall[] = [];
+  let signature = "";
+  const redacted: string[] = [];
   for (const block of body.content ?? []) {
     if (block.type === "text" && typeof block.text === "string") text.append(block.text);
-    else if (block.type === "thinking" && typeof block.thinking === "string") thinking.append(block.thinking);
+    else if (block.type === "thinking" && typeof block.thinking === "string") {
+      thinking.append(block.thinking);
+      if (typeof block.signature === "string") signature += block.signature;
+    } else if (block.type === "redacted_thinking" && typeof block.data === "string") redacted.push(block.data);
     else if (block.type === "tool_use") {
       const name = block.name ?? "";
       const input = isNonEmptyObject(block.input) ? block.input : {};
@@ -381,6 +393,8 @@ function parseCompletion(bodyText: string, request: ProviderRequest): Completion
     model: body.model ?? request.model,
   };
   if (thinking.length > 0) result.thinking = thinking.toString();
+  if (signature !== "") result.thinkingSignature = signature;
+  if (redacted.length > 0) result.redactedThinking = redacted;
   if (raw !== undefined) result.providerFinishReason = raw;
   if (body.id !== undefined) result.id = body.id;
   return result;

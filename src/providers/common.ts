@@ -104,3 +104,22 @@ export function link(signal: AbortSignal | undefined, controller: AbortControlle
   signal.addEventListener("abort", onAbort, { once: true });
   return () => signal.removeEventListener("abort", onAbort);
 }
+
+/** Parses complete tool-call arguments; "" means `{}`; invalid JSON is an error that keeps the raw text. */
+export function parseToolArguments(text: string, toolName: string): Record<string, unknown> {
+  if (text.trim() === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new WireFormatError(`Tool call "${toolName}" has arguments that are not valid JSON`, {
+      type: "invalid-json",
+      excerpt: text,
+      cause: error,
+    });
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new WireFormatError(`Tool call "${toolName}" arguments are not a JSON object`, { type: "invalid-json", excerpt: text });
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,7 +1,6 @@
 import type { FinishReason, ToolCall, Usage } from "../stream/chunk.js";
-import { WireFormatError } from "../stream/errors.js";
 import type { ChatMessage, ProviderRequest } from "./provider.js";
-import { normalizeFinishReason } from "./common.js";
+import { normalizeFinishReason, parseToolArguments } from "./common.js";
 
 /** One message in OpenAI's chat format. */
 export interface OpenAIMessage {
@@ -104,25 +103,6 @@ export function convertOpenAIUsage(usage: OpenAIUsage): Usage {
   if (cached !== undefined) out.cachedInputTokens = cached;
   if (reasoning !== undefined) out.reasoningTokens = reasoning;
   return out;
-}
-
-/** Parses complete tool-call arguments; "" means `{}`; invalid JSON is an error that keeps the raw text. */
-export function parseToolArguments(text: string, toolName: string): Record<string, unknown> {
-  if (text.trim() === "") return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new WireFormatError(`Tool call "${toolName}" has arguments that are not valid JSON`, {
-      type: "invalid-json",
-      excerpt: text,
-      cause: error,
-    });
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new WireFormatError(`Tool call "${toolName}" arguments are not a JSON object`, { type: "invalid-json", excerpt: text });
-  }
-  return value as Record<string, unknown>;
 }
 
 /** Accumulates streamed tool-call fragments by `index`: id and name are assigned, arguments appended. */

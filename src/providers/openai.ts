@@ -4,13 +4,12 @@ import { WireFormatError } from "../stream/errors.js";
 import { TextBuffer } from "../stream/text-buffer.js";
 import { readText } from "../transport/http.js";
 import { SSEDecoder } from "../wire/sse.js";
-import { interruption, link, requireApiKey, resolveSettings, streamErrorEvent, truncated } from "./common.js";
+import { interruption, link, parseToolArguments, requireApiKey, resolveSettings, streamErrorEvent, truncated } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import {
   buildOpenAIBody,
   convertOpenAIUsage,
   mapOpenAIFinishReason,
-  parseToolArguments,
   ToolCallAssembler,
   type OpenAIUsage,
 } from "./openai-messages.js";

@@ -48,6 +48,10 @@ export interface CallOptions {
 export interface CompletionResult {
   content: string;
   thinking?: string;
+  /** Anthropic's opaque signature of the thinking, needed to send the turn back. */
+  thinkingSignature?: string;
+  /** Anthropic's opaque redacted thinking blocks, in order. */
+  redactedThinking?: string[];
   toolCalls: ToolCall[];
   usage?: Usage;
   finishReason: FinishReason;

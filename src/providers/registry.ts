@@ -1,6 +1,7 @@
 import { ConfigurationError } from "../stream/errors.js";
 import { createMockProvider, type MockProviderOptions } from "./mock.js";
 import { createOpenAIProvider } from "./openai.js";
+import { createAnthropicProvider } from "./anthropic.js";
 import type { Provider, ProviderOptions } from "./provider.js";
 
 /** Names of the built-in providers. */
@@ -82,5 +83,6 @@ export function stripProviderPrefix(model: string): string {
   return model.startsWith("ollama/") ? model.slice("ollama/".length) : model;
 }
 
-registerProvider("mock", (options) => createMockProvider(options as MockProviderOptions), { defaultModel: "mock-1" });
 registerProvider("openai", (options) => createOpenAIProvider(options), { defaultModel: "gpt-4o-mini" });
+registerProvider("anthropic", (options) => createAnthropicProvider(options), { defaultModel: "claude-3-5-sonnet-latest" });
+registerProvider("mock", (options) => createMockProvider(options as MockProviderOptions), { defaultModel: "mock-1" });

@@ -568,6 +568,8 @@ test("complete() parses a whole message: text, thinking, tool calls, usage and s
   assert.deepEqual(result, {
     content: "Let me check the weather.",
     thinking: "Paris, then.",
+    thinkingSignature: "sig==",
+    redactedThinking: ["opaque"],
     toolCalls: [{ id: "toolu_c", name: "get_weather", arguments: { city: "Paris" }, argumentsText: '{"city":"Paris"}' }],
     usage: { inputTokens: 10, outputTokens: 20, totalTokens: 30, cacheCreationInputTokens: 0, cacheReadInputTokens: 3 },
     finishReason: "tool_calls",
@@ -594,4 +596,22 @@ test("aborting complete() while the body is pending is 'aborted' and closes the 
   assert.ok(error instanceof StreamInterruptedError, String(error));
   assert.equal(error.reason, "aborted");
   await waitFor(() => server.clientClosedEarly === 1);
+});
+
+test("the finished stream keeps the thinking signature and redacted thinking, so the agent can send the turn back", async () => {
+  for (const name of ["thinking", "redacted-thinking"]) {
+    const expected = readJson<{ thinking_signature?: string; redacted_thinking?: string[] }>(`test/fixtures/wire/anthropic/${name}.expected.json`);
+    const { result } = await run([readFixture(`anthropic/${name}.sse`)]);
+    assert.equal(result?.thinkingSignature, expected.thinking_signature, name);
+    assert.deepEqual(result?.redactedThinking, expected.redacted_thinking, name);
+  }
+  const server = await startFixtureServer([{ pieces: [readFixture("anthropic/thinking.sse")] }]);
+  after(() => server.close());
+  const { Agent } = await import("../../src/index.js");
+  const agent = new Agent({ provider: "anthropic", apiKey: KEY, baseUrl: server.url });
+  for await (const _ of agent.stream("What is 27 * 453?")) {
+    // drain
+  }
+  const turn = agent.history.at(-1);
+  assert.equal(turn?.thinking?.signature, "ErUBCkYIBRgCIkBmYWtlLXNpZ25hdHVyZS1mb3ItdGVzdHMtb25seQ==");
 });

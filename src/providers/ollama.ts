@@ -1,0 +1,366 @@
+import { makeChunk, type ChunkMetadata, type StreamChunk, type ToolCall } from "../stream/chunk.js";
+import { ChunkStream } from "../stream/chunk-stream.js";
+import { WireFormatError } from "../stream/errors.js";
+import { TextBuffer } from "../stream/text-buffer.js";
+import { readText, type HttpResponse } from "../transport/http.js";
+import { NDJSONDecoder } from "../wire/ndjson.js";
+import { interruption, link, resolveSettings, streamErrorEvent, truncated, type ResolvedSettings } from "./common.js";
+import { joinUrl, openResponse } from "./http-call.js";
+import {
+  buildOllamaBody,
+  convertOllamaTimings,
+  convertOllamaToolCall,
+  convertOllamaUsage,
+  mapOllamaFinishReason,
+  ollamaErrorMessage,
+  ollamaModelName,
+  type OllamaChatLine,
+} from "./ollama-messages.js";
+import type { CallOptions, CompletionResult, Provider, ProviderOptions, ProviderRequest } from "./provider.js";
+
+const PROVIDER = "ollama";
+const DEFAULTS = { baseUrl: "http://127.0.0.1:11434", baseUrlEnv: "OLLAMA_HOST" };
+
+/**
+ * Creates the Ollama provider (native `POST {baseUrl}/api/chat`, NDJSON). The base URL defaults to
+ * `OLLAMA_HOST`, then `http://127.0.0.1:11434`. No key is needed locally; an `apiKey` (ollama.com) is sent as
+ * `Authorization: Bearer`.
+ */
+export function createOllamaProvider(options: ProviderOptions = {}): Provider {
+  const settings = resolveSettings(options, DEFAULTS);
+
+  const call = (request: ProviderRequest, stream: boolean, signal: AbortSignal) =>
+    openResponse({
+      ...callBase(settings, stream ? "application/x-ndjson" : "application/json", signal),
+      url: joinUrl(settings.baseUrl, "/api/chat"),
+      body: JSON.stringify(buildOllamaBody(request, stream)),
+    });
+
+  return {
+    name: PROVIDER,
+    supportsStreaming: true,
+    supportsTools: true,
+    supportsThinking: true,
+    settings: { timeout: settings.timeout, maxRetries: settings.maxRetries, baseUrl: settings.baseUrl },
+    stream(request, callOptions: CallOptions = {}) {
+      return new ChunkStream<CompletionResult>((signal) => streamOllama(request, signal, call), callOptions.signal);
+    },
+    async complete(request, callOptions: CallOptions = {}) {
+      return withSignal(callOptions, async (signal) => {
+        const response = await call(request, false, signal);
+        return parseCompletion(await readBody(response, signal), request);
+      });
+    },
+  };
+}
+
+type Caller = (request: ProviderRequest, stream: boolean, signal: AbortSignal) => Promise<HttpResponse>;
+
+/**
+ * One streamed answer: each NDJSON line becomes its thinking, text and tool-call chunks, and the `done: true`
+ * line the one final chunk. Lines are handled inline (no per-line closures or spreads): this is the hot path.
+ */
+async function* streamOllama(request: ProviderRequest, signal: AbortSignal, call: Caller): AsyncGenerator<StreamChunk, CompletionResult> {
+  const response = await call(request, true, signal);
+  const body = response.body;
+  // Iterated by hand so the lines completed by the last read and by `flush` go through the same loop.
+  const reader = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const decoder = new NDJSONDecoder();
+  const text = new TextBuffer();
+  const thinking = new TextBuffer();
+  const toolCalls: ToolCall[] = [];
+  let model = ollamaModelName(request.model);
+  let modelSeen = false;
+  let chunkIndex = 0;
+  let result: CompletionResult | undefined;
+  let ended = false;
+  try {
+    while (!ended) {
+      const read = await reader.next();
+      ended = read.done === true;
+      const lines = ended ? decoder.flush() : decoder.decode(read.value as Buffer);
+      for (let i = 0; i < lines.length && result === undefined; i++) {
+        const line = asLine(lines[i]);
+        if (line.error !== undefined) throw streamErrorEvent(PROVIDER, ollamaErrorMessage(line.error));
+        if (!modelSeen) {
+          modelSeen = true;
+          if (typeof line.model === "string" && line.model !== "") model = line.model;
+        }
+        const message = line.message;
+        if (message) {
+          const reasoning = message.thinking;
+          if (typeof reasoning === "string" && reasoning.length > 0) {
+            thinking.append(reasoning);
+            const m = meta(model, chunkIndex++);
+            m.thinking = reasoning;
+            yield makeChunk("thinking", "", m);
+          }
+          // Also on the done line, which may carry the last fragment.
+          const content = message.content;
+          if (typeof content === "string" && content.length > 0) {
+            text.append(content);
+            yield makeChunk("text", content, meta(model, chunkIndex++));
+          }
+          const calls = message.tool_calls;
+          if (calls) {
+            // Ollama sends each call whole: one delta (for UIs that render deltas) and the call itself.
+            for (let c = 0; c < calls.length; c++) {
+              const index = toolCalls.length;
+              const toolCall = convertOllamaToolCall(calls[c], index);
+              toolCalls.push(toolCall);
+              const d = meta(model, chunkIndex++);
+              d.toolCall = { index, id: toolCall.id, name: toolCall.name, argumentsDelta: JSON.stringify(toolCall.arguments) };
+              yield makeChunk("tool_call_delta", "", d);
+              const m = meta(model, chunkIndex++);
+              m.toolCall = toolCall;
+              yield makeChunk("tool_call", "", m);
+            }
+          }
+        }
+        if (line.done === true) {
+          result = completion(line, model, text.toString(), thinking, toolCalls);
+          const final = meta(model, chunkIndex++);
+          final.finishReason = result.finishReason;
+          if (result.providerFinishReason !== undefined) final.providerFinishReason = result.providerFinishReason;
+          if (result.usage !== undefined) final.usage = result.usage;
+          const timings = convertOllamaTimings(line);
+          if (timings !== undefined) final.timings = timings;
+          yield makeChunk("final", "", final);
+        }
+      }
+    }
+    if (result === undefined) throw truncated(PROVIDER, 'the "done": true line');
+    return result;
+  } catch (error) {
+    // After the done line the answer is whole; a reset or stray bytes before EOF change nothing.
+    if (result !== undefined) return result;
+    throw interruption(PROVIDER, error, signal, text.toString());
+  } finally {
+    // Not read to EOF (error, abort, early break): close the socket now rather than drain it.
+    // Read to EOF, the keep-alive socket goes back to the pool.
+    if (!ended) body.destroy();
+  }
+}
+
+/** The per-chunk metadata; one literal so every chunk's metadata has the same shape. */
+function meta(model: string, chunkIndex: number): ChunkMetadata {
+  return { provider: PROVIDER, model, chunkIndex };
+}
+
+function asLine(value: unknown): OllamaChatLine {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new WireFormatError("Ollama sent a line that is not a JSON object", { type: "invalid-json", excerpt: JSON.stringify(value) });
+  }
+  return value as OllamaChatLine;
+}
+
+/** The whole answer, from the done line (or the non-streaming body) and what was accumulated. */
+function completion(line: OllamaChatLine, model: string, content: string, thinking: TextBuffer, toolCalls: ToolCall[]): CompletionResult {
+  const raw = typeof line.done_reason === "string" ? line.done_reason : undefined;
+  const result: CompletionResult = {
+    content,
+    toolCalls,
+    finishReason: mapOllamaFinishReason(raw, toolCalls.length > 0),
+    provider: PROVIDER,
+    model,
+  };
+  if (thinking.length > 0) result.thinking = thinking.toString();
+  const usage = convertOllamaUsage(line);
+  if (usage !== undefined) result.usage = usage;
+  if (raw !== undefined) result.providerFinishReason = raw;
+  return result;
+}
+
+/** The non-streaming (`stream: false`) body: one JSON object, the done line's fields plus the whole message. */
+function parseCompletion(bodyText: string, request: ProviderRequest): CompletionResult {
+  const line = asLine(parseJson(bodyText));
+  if (line.error !== undefined) throw streamErrorEvent(PROVIDER, ollamaErrorMessage(line.error));
+  const message = line.message ?? {};
+  const thinking = new TextBuffer();
+  if (typeof message.thinking === "string") thinking.append(message.thinking);
+  const toolCalls = (message.tool_calls ?? []).map((raw, index) => convertOllamaToolCall(raw, index));
+  const model = typeof line.model === "string" && line.model !== "" ? line.model : ollamaModelName(request.model);
+  return completion(line, model, typeof message.content === "string" ? message.content : "", thinking, toolCalls);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new WireFormatError("Ollama sent a response that is not JSON", { type: "invalid-json", excerpt: text, cause: error });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The other endpoints: local models, model details, server version.
+
+/** Details of a local model, as `/api/tags` and `/api/show` report them. */
+export interface OllamaModelDetails {
+  format?: string;
+  family?: string;
+  families?: string[];
+  /** E.g. `"8.2B"`. */
+  parameterSize?: string;
+  /** E.g. `"Q4_K_M"`. */
+  quantizationLevel?: string;
+  parentModel?: string;
+}
+
+/** One model of `GET /api/tags`. */
+export interface OllamaModel {
+  /** `name:tag`, e.g. `"llama3.2:latest"`. */
+  name: string;
+  model: string;
+  modifiedAt?: string;
+  /** Bytes on disk. */
+  size?: number;
+  digest?: string;
+  details?: OllamaModelDetails;
+}
+
+/** What `POST /api/show` tells about one model. */
+export interface OllamaModelInfo {
+  /** E.g. `["completion", "tools", "thinking"]`. */
+  capabilities: string[];
+  /** From `model_info["<general.architecture>.context_length"]`, when the server reports it. */
+  contextLength?: number;
+  details?: OllamaModelDetails;
+  /** The Modelfile's parameters, as text. */
+  parameters?: string;
+}
+
+/** Lists the models the Ollama server has (`GET /api/tags`). */
+export async function listOllamaModels(options: ProviderOptions = {}, callOptions: CallOptions = {}): Promise<OllamaModel[]> {
+  const body = await requestJson(options, callOptions, "GET", "/api/tags");
+  const models = Array.isArray(body["models"]) ? (body["models"] as unknown[]) : [];
+  const out: OllamaModel[] = [];
+  for (const entry of models) {
+    if (typeof entry !== "object" || entry === null) continue;
+    const m = entry as Record<string, unknown>;
+    const name = str(m["name"]) ?? str(m["model"]);
+    if (name === undefined) continue;
+    const model: OllamaModel = { name, model: str(m["model"]) ?? name };
+    const modifiedAt = str(m["modified_at"]);
+    if (modifiedAt !== undefined) model.modifiedAt = modifiedAt;
+    if (typeof m["size"] === "number") model.size = m["size"];
+    const digest = str(m["digest"]);
+    if (digest !== undefined) model.digest = digest;
+    const details = convertDetails(m["details"]);
+    if (details !== undefined) model.details = details;
+    out.push(model);
+  }
+  return out;
+}
+
+/** Describes one model (`POST /api/show`): capabilities and context length. */
+export async function showOllamaModel(model: string, options: ProviderOptions = {}, callOptions: CallOptions = {}): Promise<OllamaModelInfo> {
+  const body = await requestJson(options, callOptions, "POST", "/api/show", { model: ollamaModelName(model) });
+  const capabilities = Array.isArray(body["capabilities"]) ? (body["capabilities"] as unknown[]).filter((c): c is string => typeof c === "string") : [];
+  const info: OllamaModelInfo = { capabilities };
+  const modelInfo = body["model_info"];
+  if (typeof modelInfo === "object" && modelInfo !== null) {
+    const fields = modelInfo as Record<string, unknown>;
+    const architecture = str(fields["general.architecture"]);
+    const contextLength = architecture === undefined ? undefined : fields[`${architecture}.context_length`];
+    if (typeof contextLength === "number") info.contextLength = contextLength;
+  }
+  const details = convertDetails(body["details"]);
+  if (details !== undefined) info.details = details;
+  const parameters = str(body["parameters"]);
+  if (parameters !== undefined) info.parameters = parameters;
+  return info;
+}
+
+/** The Ollama server's version (`GET /api/version`), e.g. `"0.12.3"`. */
+export async function ollamaVersion(options: ProviderOptions = {}, callOptions: CallOptions = {}): Promise<string> {
+  const body = await requestJson(options, callOptions, "GET", "/api/version");
+  const version = str(body["version"]);
+  if (version === undefined) {
+    throw new WireFormatError("Ollama's /api/version answer has no version string", { type: "invalid-json", excerpt: JSON.stringify(body) });
+  }
+  return version;
+}
+
+/** One plain JSON call with the provider's settings, retries and error mapping. */
+async function requestJson(
+  options: ProviderOptions,
+  callOptions: CallOptions,
+  method: "GET" | "POST",
+  path: string,
+  payload?: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const settings = resolveSettings(options, DEFAULTS);
+  return withSignal(callOptions, async (signal) => {
+    const response = await openResponse({
+      ...callBase(settings, "application/json", signal),
+      url: joinUrl(settings.baseUrl, path),
+      method,
+      ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+    });
+    const value = parseJson(await readBody(response, signal));
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new WireFormatError(`Ollama's ${path} answer is not a JSON object`, { type: "invalid-json", excerpt: JSON.stringify(value) });
+    }
+    return value as Record<string, unknown>;
+  });
+}
+
+/** What every Ollama call shares: headers (with the key when there is one), timeout, retries, secrets. */
+function callBase(settings: ResolvedSettings, accept: string, signal: AbortSignal) {
+  const headers: Record<string, string> = { "content-type": "application/json", accept, ...settings.headers };
+  const apiKey = settings.apiKey;
+  if (apiKey) headers["authorization"] = `Bearer ${apiKey}`;
+  return {
+    provider: PROVIDER,
+    headers,
+    signal,
+    timeout: settings.timeout,
+    maxRetries: settings.maxRetries,
+    secrets: apiKey ? [apiKey] : [],
+  };
+}
+
+/** Runs `fn` with a signal linked to the caller's, unlinking it after; an abort becomes an interruption. */
+async function withSignal<T>(callOptions: CallOptions, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const unlink = link(callOptions.signal, controller);
+  try {
+    return await fn(controller.signal);
+  } catch (error) {
+    if (controller.signal.aborted) throw interruption(PROVIDER, error, controller.signal, "");
+    throw error;
+  } finally {
+    unlink();
+  }
+}
+
+/** Reads a whole non-streaming body; a failure after the status arrived (reset, idle timeout) is an interruption. */
+async function readBody(response: HttpResponse, signal: AbortSignal): Promise<string> {
+  try {
+    return await readText(response.body, 64 << 20);
+  } catch (error) {
+    throw interruption(PROVIDER, error, signal, "");
+  }
+}
+
+function convertDetails(value: unknown): OllamaModelDetails | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const d = value as Record<string, unknown>;
+  const details: OllamaModelDetails = {};
+  const format = str(d["format"]);
+  if (format !== undefined) details.format = format;
+  const family = str(d["family"]);
+  if (family !== undefined) details.family = family;
+  if (Array.isArray(d["families"])) details.families = (d["families"] as unknown[]).filter((f): f is string => typeof f === "string");
+  const parameterSize = str(d["parameter_size"]);
+  if (parameterSize !== undefined) details.parameterSize = parameterSize;
+  const quantizationLevel = str(d["quantization_level"]);
+  if (quantizationLevel !== undefined) details.quantizationLevel = quantizationLevel;
+  const parentModel = str(d["parent_model"]);
+  if (parentModel !== undefined && parentModel !== "") details.parentModel = parentModel;
+  return details;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
