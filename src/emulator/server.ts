@@ -209,10 +209,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
       controller.abort();
     });
-    const task = handle(req, res, path, record, controller.signal, () => (dropped = true)).finally(() => {
-      stats.active--;
-      inflight.delete(task);
-    });
+    const task = handle(req, res, path, record, controller.signal, () => (dropped = true))
+      .catch(() => {
+        // handle() answers its own errors; anything left is a bug, counted rather than crashing the host process.
+        stats.internalErrors++;
+        res.destroy();
+      })
+      .finally(() => {
+        stats.active--;
+        inflight.delete(task);
+        events.emit("finished", record);
+      });
     inflight.add(task);
   });
 

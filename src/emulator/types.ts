@@ -155,6 +155,8 @@ export interface EmulatorEvents {
   aborted: [RecordedRequest];
   dropped: [RecordedRequest];
   stalled: [RecordedRequest];
+  /** The emulator is done with the request: nothing of it (timer, write) is left. Fires last, for every request. */
+  finished: [RecordedRequest];
 }
 
 /** A running emulator. */
@@ -167,7 +169,7 @@ export interface EmulatorServer extends AsyncDisposable {
   /** Every request received, oldest first. */
   readonly requests: RecordedRequest[];
   readonly stats: EmulatorStats;
-  /** Emits `request`, `completed`, `aborted`, `dropped`, `stalled` so a test can await them. */
+  /** Emits `request`, `completed`, `aborted`, `dropped`, `stalled`, `finished` so a test can await them. */
   readonly events: EventEmitter<EmulatorEvents>;
   /** The server-level script; assign to change answers between tests. */
   script: EmulatorScript | undefined;
