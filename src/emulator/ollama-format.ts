@@ -119,6 +119,6 @@ export const ollamaFormat: ProtocolFormat = {
   body,
   errorResponse,
   streamError: () => line({ error: RUN_ERROR }),
-  malformed: (meta) => `{"model":"${meta.model}","created_at":"${createdAt(meta, 0)}","message":{"role":"assistant","content":"\n`,
+  malformed: (meta) => `{"model":${JSON.stringify(meta.model)},"created_at":"${createdAt(meta, 0)}","message":{"role":"assistant","content":"\n`,
   benchFrames,
 };

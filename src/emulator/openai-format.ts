@@ -208,6 +208,6 @@ export const openaiFormat: ProtocolFormat = {
   body,
   errorResponse,
   streamError: () => event({ error: { message: SERVER_ERROR, type: "server_error", param: null, code: null } }),
-  malformed: (meta) => `data: {"id":"${meta.id}","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"\n\n`,
+  malformed: (meta) => `data: {"id":${JSON.stringify(meta.id)},"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"\n\n`,
   benchFrames,
 };

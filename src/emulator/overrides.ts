@@ -73,7 +73,17 @@ function parseBenchHeader(text: string): number {
   return n;
 }
 
-function parseReplyHeader(text: string): EmulatorReply {
+/**
+ * Node reads header bytes as latin1. A client like curl sends UTF-8 bytes as they are: decode them back.
+ * (fetch only allows latin1 header values: send non-ASCII text as JSON `\uXXXX` escapes.)
+ */
+function utf8HeaderValue(text: string): string {
+  const decoded = Buffer.from(text, "latin1").toString("utf8");
+  return decoded.includes("\uFFFD") ? text : decoded;
+}
+
+function parseReplyHeader(header: string): EmulatorReply {
+  const text = utf8HeaderValue(header);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -64,24 +64,29 @@ function readToolRoleMessages(protocol: EmulatorProtocol, body: Record<string, u
     if (m.role === "user") lastUser = i;
   });
   const names = new Map<string, string>();
+  // Older Ollama clients send neither id nor tool_name: then results answer the calls in order.
+  let callOrder: Array<string | undefined> = [];
   const rounds: EmulatorToolResult[][] = [];
   let previousRole: unknown;
   for (const m of messages.slice(lastUser + 1)) {
     if (m.role === "assistant") {
-      for (const call of asArray(m.tool_calls)) {
+      callOrder = asArray(m.tool_calls).map((call) => {
         const c = asRecord(call);
         const name = asString(asRecord(c?.function)?.name);
         const id = asString(c?.id);
         if (id !== undefined && name !== undefined) names.set(id, name);
-      }
+        return name;
+      });
     } else if (m.role === "tool") {
+      if (previousRole !== "tool") rounds.push([]);
+      const round = rounds[rounds.length - 1] ?? [];
       const id = asString(m.tool_call_id);
       const result: EmulatorToolResult = { content: textOf(m.content) };
       if (id !== undefined) result.id = id;
-      const name = asString(m.tool_name) ?? asString(m.name) ?? (id === undefined ? undefined : names.get(id));
+      const byId = id === undefined ? undefined : names.get(id);
+      const name = asString(m.tool_name) ?? asString(m.name) ?? byId ?? callOrder[round.length];
       if (name !== undefined) result.name = name;
-      if (previousRole === "tool") rounds[rounds.length - 1]?.push(result);
-      else rounds.push([result]);
+      round.push(result);
     }
     previousRole = m.role;
   }

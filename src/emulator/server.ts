@@ -125,9 +125,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const inflight = new Set<Promise<void>>();
   let closing = false;
 
-  type Route = (ctx: ChatContext, record: RecordedRequest) => Promise<StreamOutcome>;
-  const chatRoute = (format: ProtocolFormat): Route => (ctx, record) =>
-    answerChat(format, { ...ctx, onStall: () => { stats.stalled++; events.emit("stalled", record); } }, settings);
+  type Route = (ctx: Omit<ChatContext, "onStall">, record: RecordedRequest) => Promise<StreamOutcome>;
+  const chatRoute = (format: ProtocolFormat): Route => (ctx, record) => {
+    const onStall = () => {
+      stats.stalled++;
+      events.emit("stalled", record);
+    };
+    return answerChat(format, { ...ctx, onStall }, settings);
+  };
   const jsonRoute = (make: (req: IncomingMessage) => unknown): Route => async ({ req, res }) => {
     sendJson(res, 200, {}, JSON.stringify(make(req)));
     return "completed";
@@ -173,7 +178,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         const message = protocol === "ollama" ? "404 page not found" : `Invalid URL (${req.method} ${path})`;
         throw new EmulatorRequestError({ status: 404, message });
       }
-      const outcome = await route({ req, res, path, body, signal, onStall: () => {} }, record);
+      const outcome = await route({ req, res, path, body, signal }, record);
       if (outcome === "dropped") {
         markDropped();
         stats.dropped++;
@@ -183,13 +188,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
       res.end();
     } catch (error) {
-      if (signal.aborted) return;
-      if (!(error instanceof EmulatorRequestError)) stats.internalErrors++;
+      const refused = error instanceof EmulatorRequestError;
+      // An error while the body was still arriving means the client went away ('close' counts it).
+      if (signal.aborted || (!refused && !req.complete)) return;
+      if (!refused) stats.internalErrors++;
       if (res.headersSent) {
         res.socket?.destroy();
         return;
       }
-      sendError(res, format, error instanceof EmulatorRequestError ? error.spec : { status: 500 });
+      sendError(res, format, refused ? error.spec : { status: 500 });
     }
     stats.completed++;
     events.emit("completed", record);
@@ -197,7 +204,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const server = createServer((req, res) => {
     const controller = new AbortController();
-    const path = new URL(req.url ?? "/", "http://emulator").pathname;
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
     const record = recordOf(req, path);
     let dropped = false;
     stats.active++;

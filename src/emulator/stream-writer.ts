@@ -88,6 +88,7 @@ export async function writeStream(res: ServerResponse, job: StreamJob): Promise<
       } else {
         job.onStall();
         await untilAborted(signal);
+        // Only the client leaving or close() ends a stall, so this always throws the AbortError.
         signal.throwIfAborted();
         return "stalled";
       }

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { connect } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
@@ -24,6 +25,18 @@ test("a client that disconnects mid-stream is counted as aborted, and its pendin
   await finished;
   assert.ok(performance.now() - abortedAt < 2500, "the handler ended without waiting for its 5 s timer");
   assert.deepEqual([server.stats.aborted, server.stats.active, server.stats.completed, server.stats.internalErrors], [1, 0, 0, 0]);
+});
+
+test("a client that leaves while still sending its body is an abort, not an emulator error", async () => {
+  await using server = await startEmulator();
+  const finished = once(server.events, "finished");
+  const socket = connect(server.port, "127.0.0.1");
+  await once(socket, "connect");
+  socket.write("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"model\":");
+  await once(server.events, "request");
+  socket.destroy();
+  await finished;
+  assert.deepEqual([server.stats.aborted, server.stats.internalErrors, server.stats.active], [1, 0, 0]);
 });
 
 test("close() ends a stalled stream and resolves; the client sees the connection end", async () => {

@@ -116,3 +116,37 @@ test("the x-emulator-reply header beats the server script", async () => {
     server.script = undefined;
   }
 });
+
+test("non-ASCII scripted text through headers: as JSON \\u escapes (fetch) or raw UTF-8 bytes (curl)", async () => {
+  const reply = { text: "Grüße 👋 日本" };
+  const escaped = JSON.stringify(reply).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  assert.equal(await streamedText("ollama", "x", { "x-emulator-reply": escaped }), reply.text);
+  const { request } = await import("node:http");
+  const rawUtf8 = Buffer.from(JSON.stringify(reply), "utf8").toString("latin1");
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = request(server.url + CHAT_PATH.ollama, { method: "POST", headers: { "content-type": "application/json", "x-emulator-reply": rawUtf8 } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve(body));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    // A Buffer body: with a string body, node:http would write the head in the body's encoding (UTF-8) too.
+    req.end(Buffer.from(JSON.stringify(chatBody("ollama", "x", false))));
+  });
+  assert.equal((JSON.parse(text) as { message: { content: string } }).message.content, reply.text);
+});
+
+test("Ollama tool results without id or tool_name answer the assistant's calls in order", () => {
+  const conversation = readConversation("ollama", {
+    model: "m",
+    messages: [
+      { role: "user", content: "two things" },
+      { role: "assistant", content: "", tool_calls: [{ function: { name: "a", arguments: {} } }, { function: { name: "b", arguments: {} } }] },
+      { role: "tool", content: "1" },
+      { role: "tool", content: "2" },
+    ],
+  });
+  assert.deepEqual(conversation.toolRounds, [[{ name: "a", content: "1" }, { name: "b", content: "2" }]]);
+});
