@@ -5,7 +5,7 @@
 import type { FinishReason, ProviderTimings, ToolCall, Usage } from "../stream/chunk.js";
 import { WireFormatError } from "../stream/errors.js";
 import type { ChatMessage, ProviderRequest, ToolDefinition } from "./provider.js";
-import { normalizeFinishReason } from "./common.js";
+import { normalizeFinishReason, parseToolArguments } from "./common.js";
 
 /** One message in Ollama's chat format. */
 export interface OllamaMessage {
@@ -169,19 +169,11 @@ export function convertOllamaToolCall(raw: unknown, position: number): ToolCall 
 
 function toolArguments(value: unknown, toolName: string): Record<string, unknown> {
   if (value === undefined || value === null) return {};
-  let parsed = value;
-  if (typeof value === "string") {
-    if (value.trim() === "") return {};
-    try {
-      parsed = JSON.parse(value);
-    } catch (error) {
-      throw new WireFormatError(`Tool call "${toolName}" has arguments that are not valid JSON`, { type: "invalid-json", excerpt: value, cause: error });
-    }
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+  if (typeof value === "string") return parseToolArguments(value, toolName);
+  if (typeof value !== "object" || Array.isArray(value)) {
     throw new WireFormatError(`Tool call "${toolName}" arguments are not a JSON object`, { type: "invalid-json", excerpt: JSON.stringify(value) });
   }
-  return parsed as Record<string, unknown>;
+  return value as Record<string, unknown>;
 }
 
 /** The message of an `{"error": …}` line or body: a string as sent, else the object's `message`, else its JSON. */

@@ -102,7 +102,7 @@ async function* streamOllama(request: ProviderRequest, signal: AbortSignal, call
             yield makeChunk("text", content, meta(model, chunkIndex++));
           }
           const calls = message.tool_calls;
-          if (calls) {
+          if (Array.isArray(calls)) {
             // Ollama sends each call whole: one delta (for UIs that render deltas) and the call itself.
             for (let c = 0; c < calls.length; c++) {
               const index = toolCalls.length;
@@ -178,7 +178,7 @@ function parseCompletion(bodyText: string, request: ProviderRequest): Completion
   const message = line.message ?? {};
   const thinking = new TextBuffer();
   if (typeof message.thinking === "string") thinking.append(message.thinking);
-  const toolCalls = (message.tool_calls ?? []).map((raw, index) => convertOllamaToolCall(raw, index));
+  const toolCalls = Array.isArray(message.tool_calls) ? message.tool_calls.map((raw, index) => convertOllamaToolCall(raw, index)) : [];
   const model = typeof line.model === "string" && line.model !== "" ? line.model : ollamaModelName(request.model);
   return completion(line, model, typeof message.content === "string" ? message.content : "", thinking, toolCalls);
 }
