@@ -2,6 +2,7 @@ import { ConfigurationError } from "../stream/errors.js";
 import { createMockProvider, type MockProviderOptions } from "./mock.js";
 import { createOpenAIProvider } from "./openai.js";
 import { createAnthropicProvider } from "./anthropic.js";
+import { createOllamaProvider } from "./ollama.js";
 import type { Provider, ProviderOptions } from "./provider.js";
 
 /** Names of the built-in providers. */
@@ -85,4 +86,5 @@ export function stripProviderPrefix(model: string): string {
 
 registerProvider("openai", (options) => createOpenAIProvider(options), { defaultModel: "gpt-4o-mini" });
 registerProvider("anthropic", (options) => createAnthropicProvider(options), { defaultModel: "claude-3-5-sonnet-latest" });
+registerProvider("ollama", (options) => createOllamaProvider(options), { defaultModel: "llama3.2" });
 registerProvider("mock", (options) => createMockProvider(options as MockProviderOptions), { defaultModel: "mock-1" });
