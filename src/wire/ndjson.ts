@@ -47,10 +47,15 @@ export class NDJSONDecoder {
     this.tail.length = 0;
     this.tailLength = 0;
     const values = out === NO_VALUES ? [] : out;
-    this.parseLine(line, values);
+    if (!this.parseLine(line, values) && values.length === 0) throw this.failure;
     return values.length === 0 ? NO_VALUES : values;
   }
 
+  /**
+   * Parses the lines `text` completes. A bad line stops the stream, but the good lines before it in the same
+   * read are still returned (so no text that arrived is lost); the error is thrown by this call when there are
+   * none, else by the next `decode` or `flush`.
+   */
   private push(text: string): unknown[] {
     let nl = text.indexOf("\n");
     if (nl === -1) {
@@ -58,19 +63,24 @@ export class NDJSONDecoder {
       return NO_VALUES;
     }
     const out: unknown[] = [];
+    let ok: boolean;
     if (this.tail.length === 0) {
-      this.parseLine(text.slice(0, nl), out);
+      ok = this.parseLine(text.slice(0, nl), out);
     } else {
       this.tail.push(text.slice(0, nl));
       const line = this.tail.join("");
       this.tail.length = 0;
       this.tailLength = 0;
-      this.parseLine(line, out);
+      ok = this.parseLine(line, out);
     }
     let start = nl + 1;
-    while ((nl = text.indexOf("\n", start)) !== -1) {
-      this.parseLine(text.slice(start, nl), out);
+    while (ok && (nl = text.indexOf("\n", start)) !== -1) {
+      ok = this.parseLine(text.slice(start, nl), out);
       start = nl + 1;
+    }
+    if (!ok) {
+      if (out.length === 0) throw this.failure;
+      return out;
     }
     if (start < text.length) this.buffer(text.slice(start));
     return out.length === 0 ? NO_VALUES : out;
@@ -89,17 +99,19 @@ export class NDJSONDecoder {
     }
   }
 
-  private parseLine(line: string, out: unknown[]): void {
-    if (isBlank(line)) return;
+  /** Appends the line's value to `out`; false (with `failure` set) when the line is not JSON. */
+  private parseLine(line: string, out: unknown[]): boolean {
+    if (isBlank(line)) return true;
     try {
       out.push(JSON.parse(line));
+      return true;
     } catch (cause) {
       this.failure = new WireFormatError(`NDJSON line is not valid JSON: ${(cause as Error).message}`, {
         type: "invalid-json",
         excerpt: line,
         cause,
       });
-      throw this.failure;
+      return false;
     }
   }
 }

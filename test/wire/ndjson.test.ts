@@ -80,7 +80,7 @@ test("a BOM at the very start is dropped, even split across reads", () => {
 test("a line that is not JSON throws an invalid-json WireFormatError with the line as excerpt and cause", () => {
   const decoder = new NDJSONDecoder();
   assert.throws(
-    () => decoder.decode(bytes('{"a":1}\nnot json\n{"b":2}\n')),
+    () => decoder.decode(bytes('not json\n{"b":2}\n')),
     (error: unknown) =>
       error instanceof WireFormatError &&
       error.type === "invalid-json" &&
@@ -88,6 +88,13 @@ test("a line that is not JSON throws an invalid-json WireFormatError with the li
       error.cause instanceof SyntaxError,
   );
   assert.throws(() => decoder.decode(bytes('{"c":3}\n')), WireFormatError, "a failed decoder keeps failing");
+});
+
+test("good lines before a bad one in the same read are returned, and the next call throws", () => {
+  const decoder = new NDJSONDecoder();
+  assert.deepEqual(decoder.decode(bytes('{"a":1}\n{"b":2}\nnot json\n{"c":3}\n')), [{ a: 1 }, { b: 2 }]);
+  assert.throws(() => decoder.decode(bytes('{"d":4}\n')), (error: unknown) => error instanceof WireFormatError && error.excerpt === "not json");
+  assert.throws(() => decoder.flush(), WireFormatError);
 });
 
 test("an invalid last line without a newline throws on flush", () => {
