@@ -57,8 +57,9 @@ export function replyForTurn(reply: EmulatorReply, toolRounds: EmulatorToolResul
 }
 
 const STOP_WORDS = new Set(
-  ("a an and are about as at be but by can could do does for from give how i in is it me my of on or please " +
-    "say should tell than that the this to what when where which who why will with would write you your")
+  ("a an and are about as at be briefly but by can could describe do does explain for from give how i in is it " +
+    "list me my of on one or please say sentence sentences should tell than that the this three to two what when " +
+    "where which who why will with words would write you your")
     .split(" "),
 );
 
@@ -77,7 +78,7 @@ export function defaultAnswer(prompt: string): string {
   const topic = topicOf(prompt);
   const seed = stableHash(prompt);
   return [
-    pick([`Here is a short answer about ${topic}.`, `You asked about ${topic}.`, `Let us talk about ${topic}.`], seed),
+    pick([`Here is a short answer about "${topic}".`, `You asked about "${topic}".`, `Let us talk about "${topic}".`], seed),
     pick(
       [
         "This reply comes from the agenticraft emulator, so no tokens were spent.",
