@@ -18,6 +18,14 @@ export type {
 export {
   createProvider, detectProvider, listProviders, registerProvider, type ProviderFactory, type ProviderName,
 } from "./providers/registry.js";
+export { createOpenAIProvider, type OpenAIProviderOptions } from "./providers/openai.js";
+export { createAnthropicProvider, type AnthropicProviderOptions } from "./providers/anthropic.js";
+export {
+  createOllamaProvider, listOllamaModels, ollamaVersion, showOllamaModel, type OllamaModel, type OllamaModelDetails,
+  type OllamaModelInfo,
+} from "./providers/ollama.js";
 export { createMockProvider, type MockProvider, type MockProviderOptions, type MockScript, type MockTurn } from "./providers/mock.js";
+export { SSEDecoder, sseEvents, type SSEEvent, type SSEDecoderOptions } from "./wire/sse.js";
+export { NDJSONDecoder, ndjsonValues, type NDJSONDecoderOptions } from "./wire/ndjson.js";
 export { Agent, type AgentResponse, type ProviderInfo, type SetProviderOptions } from "./agent/agent.js";
 export type { AgentOptions, CallSettings } from "./agent/options.js";
