@@ -1,4 +1,4 @@
-import { ChunkStream } from "../stream/chunk-stream.js";
+import type { ChunkStream } from "../stream/chunk-stream.js";
 import { ConfigurationError } from "../stream/errors.js";
 import { streamFromCompletion } from "../providers/fallback.js";
 import type { ChatMessage, CompletionResult, Provider, ProviderRequest } from "../providers/provider.js";
@@ -50,20 +50,17 @@ export class Agent {
     this.#model = model;
   }
 
-  /** Streams the answer to `prompt`; the plain loop over `chunk.content` prints exactly the answer text. */
+  /**
+   * Streams the answer to `prompt`; the plain loop over `chunk.content` prints exactly the answer text.
+   * It is the provider's own stream (no extra layer per chunk); the turn joins the history when it completes.
+   */
   stream(prompt: string, settings: CallSettings = {}): ChunkStream<AgentResponse> {
     const request = this.#prepare(prompt, settings);
     const provider = this.#provider;
+    const options = settings.signal === undefined ? {} : { signal: settings.signal };
+    const stream = provider.supportsStreaming ? provider.stream(request, options) : streamFromCompletion(provider, request, options);
     const history = this.#history;
-    return new ChunkStream<AgentResponse>(async function* (signal) {
-      const source = provider.supportsStreaming
-        ? provider.stream(request, { signal })
-        : streamFromCompletion(provider, request, { signal });
-      yield* source;
-      const result = source.result;
-      if (result !== undefined) history.addTurn([lastMessage(request), assistantMessage(result)]);
-      return result;
-    }, settings.signal);
+    return stream.onComplete((result) => history.addTurn([lastMessage(request), assistantMessage(result)]));
   }
 
   /** Returns the whole answer to `prompt` at once (a plain completion, no streaming). */

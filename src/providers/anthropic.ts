@@ -1,5 +1,5 @@
 import { makeChunk, type ChunkMetadata, type StreamChunk, type ToolCall, type Usage } from "../stream/chunk.js";
-import { ChunkStream } from "../stream/chunk-stream.js";
+import { ChunkStream, type Delivered } from "../stream/chunk-stream.js";
 import { ConfigurationError, WireFormatError } from "../stream/errors.js";
 import { TextBuffer } from "../stream/text-buffer.js";
 import { readText } from "../transport/http.js";
@@ -101,7 +101,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     supportsThinking: true,
     settings: { timeout: settings.timeout, maxRetries: settings.maxRetries, baseUrl: settings.baseUrl },
     stream(request, callOptions: CallOptions = {}) {
-      return new ChunkStream<CompletionResult>((signal) => streamAnthropic(request, signal, call), callOptions.signal);
+      return new ChunkStream<CompletionResult>((signal, delivered) => streamAnthropic(request, signal, delivered, call), callOptions.signal);
     },
     async complete(request, callOptions: CallOptions = {}) {
       const controller = new AbortController();
@@ -130,13 +130,19 @@ type Caller = (request: ProviderRequest, stream: boolean, signal: AbortSignal) =
 /**
  * The stream: build the body and post (errors before the response are `ProviderError`s), then one pass over
  * the SSE events, each dispatched on its JSON `type` (a proxy may drop the `event:` line). Everything that
- * stops the stream after that point goes through `interruption` with the text received so far.
+ * stops the stream after that point goes through `interruption` with the text delivered so far. The chunks one
+ * network read completes are yielded together as a batch.
  */
-async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, call: Caller): AsyncGenerator<StreamChunk, CompletionResult> {
+async function* streamAnthropic(
+  request: ProviderRequest,
+  signal: AbortSignal,
+  delivered: Delivered,
+  call: Caller,
+): AsyncGenerator<StreamChunk[], CompletionResult> {
   const response = await call(request, true, signal);
   const decoder = new SSEDecoder();
-  const text = new TextBuffer();
   const thinking = new TextBuffer();
+  let batch: StreamChunk[] = [];
   // Kept so the turn can be sent back unchanged, as the API requires for thinking blocks.
   let signature = "";
   const redacted: string[] = [];
@@ -151,9 +157,8 @@ async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, c
   try {
     read: for await (const bytes of response.body as AsyncIterable<Buffer>) {
       const events = decoder.decode(bytes);
+      const now = Date.now(); // the chunks of one read arrived together
       for (let e = 0; e < events.length; e++) {
-        // Chunks already decoded must not outlive an abort that came while the consumer held the last one.
-        if (signal.aborted) throw signal.reason;
         const event = events[e]!;
         if (event.data === "") continue;
         const json = parseEvent(event.data);
@@ -165,10 +170,7 @@ async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, c
             switch (delta.type) {
               case "text_delta": {
                 const piece = delta.text;
-                if (typeof piece === "string" && piece !== "") {
-                  text.append(piece);
-                  yield makeChunk("text", piece, meta(model, type, chunkIndex++));
-                }
+                if (typeof piece === "string" && piece !== "") batch.push(makeChunk("text", piece, meta(model, type, chunkIndex++), now));
                 break;
               }
               case "thinking_delta": {
@@ -177,7 +179,7 @@ async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, c
                   thinking.append(piece);
                   const m = meta(model, type, chunkIndex++);
                   m.thinking = piece;
-                  yield makeChunk("thinking", "", m);
+                  batch.push(makeChunk("thinking", "", m));
                 }
                 break;
               }
@@ -186,7 +188,7 @@ async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, c
                   signature += delta.signature;
                   const m = meta(model, type, chunkIndex++);
                   m.signature = delta.signature;
-                  yield makeChunk("thinking", "", m);
+                  batch.push(makeChunk("thinking", "", m));
                 }
                 break;
               }
@@ -199,7 +201,7 @@ async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, c
                   block.args.push(argumentsDelta);
                   const m = meta(model, type, chunkIndex++);
                   m.toolCall = { index, argumentsDelta };
-                  yield makeChunk("tool_call_delta", "", m);
+                  batch.push(makeChunk("tool_call_delta", "", m));
                 }
                 break;
               }
@@ -215,8 +217,7 @@ async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, c
               case "text":
                 // Normally "", but a block may start with text.
                 if (typeof block.text === "string" && block.text !== "") {
-                  text.append(block.text);
-                  yield makeChunk("text", block.text, meta(model, type, chunkIndex++));
+                  batch.push(makeChunk("text", block.text, meta(model, type, chunkIndex++), now));
                 }
                 break;
               case "thinking":
@@ -224,7 +225,7 @@ async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, c
                   thinking.append(block.thinking);
                   const m = meta(model, type, chunkIndex++);
                   m.thinking = block.thinking;
-                  yield makeChunk("thinking", "", m);
+                  batch.push(makeChunk("thinking", "", m));
                 }
                 break;
               case "redacted_thinking":
@@ -232,7 +233,7 @@ async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, c
                   redacted.push(block.data);
                   const m = meta(model, type, chunkIndex++);
                   m.redactedThinking = block.data;
-                  yield makeChunk("thinking", "", m);
+                  batch.push(makeChunk("thinking", "", m));
                 }
                 break;
               case "tool_use": {
@@ -241,7 +242,7 @@ async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, c
                 toolBlocks.set(index, { id: toolId, name, input: block.input, args: [] });
                 const m = meta(model, type, chunkIndex++);
                 m.toolCall = { index, id: toolId, name, argumentsDelta: "" };
-                yield makeChunk("tool_call_delta", "", m);
+                batch.push(makeChunk("tool_call_delta", "", m));
                 break;
               }
               // server_tool_use, web_search_tool_result and block types added later: not client content.
@@ -253,7 +254,7 @@ async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, c
             const block = toolBlocks.get(index);
             if (block !== undefined) {
               toolBlocks.delete(index);
-              yield toolCallChunk(block, model, type, chunkIndex++, toolCalls);
+              batch.push(toolCallChunk(block, model, type, chunkIndex++, toolCalls));
             }
             break;
           }
@@ -279,11 +280,15 @@ async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, c
           // ping and event types added later: ignored.
         }
       }
+      if (batch.length > 0) {
+        yield batch;
+        batch = [];
+      }
     }
     if (!done) throw truncated(PROVIDER, "message_stop");
     // A block left open at message_stop is complete all the same.
     for (const index of [...toolBlocks.keys()].sort((a, b) => a - b)) {
-      yield toolCallChunk(toolBlocks.get(index)!, model, "message_stop", chunkIndex++, toolCalls);
+      batch.push(toolCallChunk(toolBlocks.get(index)!, model, "message_stop", chunkIndex++, toolCalls));
     }
     const finalUsage = usage ?? convertAnthropicUsage({});
     const finishReason = mapAnthropicFinishReason(rawFinish);
@@ -292,8 +297,11 @@ async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, c
     final.finishReason = finishReason;
     if (rawFinish !== undefined) final.providerFinishReason = rawFinish;
     if (id !== undefined) final.responseId = id;
-    yield makeChunk("final", "", final);
-    const result: CompletionResult = { content: text.toString(), toolCalls, usage: finalUsage, finishReason, provider: PROVIDER, model };
+    batch.push(makeChunk("final", "", final));
+    yield batch;
+    batch = [];
+    // Resumed only once the consumer has taken every chunk, so the delivered text is the whole answer.
+    const result: CompletionResult = { content: delivered.text, toolCalls, usage: finalUsage, finishReason, provider: PROVIDER, model };
     if (thinking.length > 0) result.thinking = thinking.toString();
     if (signature !== "") result.thinkingSignature = signature;
     if (redacted.length > 0) result.redactedThinking = redacted;
@@ -301,7 +309,13 @@ async function* streamAnthropic(request: ProviderRequest, signal: AbortSignal, c
     if (id !== undefined) result.id = id;
     return result;
   } catch (error) {
-    throw interruption(PROVIDER, error, signal, text.toString());
+    // Chunks decoded before the failure are not lost: hand them over first (unless the consumer aborted).
+    if (batch.length > 0 && !signal.aborted) {
+      const pending = batch;
+      batch = [];
+      yield pending;
+    }
+    throw interruption(PROVIDER, error, signal, delivered.text);
   } finally {
     // Not read to the end (error, abort, early break): close the socket now rather than drain it.
     if (!done) response.body.destroy();

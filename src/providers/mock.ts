@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { makeChunk, type FinishReason, type ToolCall, type Usage } from "../stream/chunk.js";
-import { ChunkStream } from "../stream/chunk-stream.js";
+import { ChunkStream, type Delivered } from "../stream/chunk-stream.js";
 import { ConfigurationError, ProviderError, StreamInterruptedError } from "../stream/errors.js";
-import { TextBuffer } from "../stream/text-buffer.js";
 import { streamFromCompletion } from "./fallback.js";
 import type { CallOptions, CompletionResult, Provider, ProviderRequest } from "./provider.js";
 
@@ -81,7 +80,7 @@ export function createMockProvider(options: MockProviderOptions = {}): MockProvi
     stream(request: ProviderRequest, callOptions: CallOptions = {}): ChunkStream<CompletionResult> {
       if (!streaming) return streamFromCompletion(provider, request, callOptions);
       const turn = nextTurn(request);
-      return new ChunkStream<CompletionResult>((signal) => streamTurn(turn, request, options, signal), callOptions.signal);
+      return new ChunkStream<CompletionResult>((signal, delivered) => streamTurn(turn, request, options, signal, delivered), callOptions.signal);
     },
     async complete(request: ProviderRequest, callOptions: CallOptions = {}): Promise<CompletionResult> {
       const turn = nextTurn(request);
@@ -104,9 +103,8 @@ export function createMockProvider(options: MockProviderOptions = {}): MockProvi
   return provider;
 }
 
-async function* streamTurn(turn: MockTurn, request: ProviderRequest, options: MockProviderOptions, signal: AbortSignal) {
+async function* streamTurn(turn: MockTurn, request: ProviderRequest, options: MockProviderOptions, signal: AbortSignal, delivered: Delivered) {
   const text = turn.text ?? "";
-  const received = new TextBuffer();
   const base = { provider: "mock", model: request.model };
   let chunkIndex = 0;
   const pause = async () => {
@@ -124,7 +122,6 @@ async function* streamTurn(turn: MockTurn, request: ProviderRequest, options: Mo
     for (const piece of splitText(text, options.chunkSize)) {
       if (turn.interrupt !== undefined && textChunks === turn.interrupt.afterChunks) break;
       await pause();
-      received.append(piece);
       textChunks++;
       yield makeChunk("text", piece, { ...base, chunkIndex: chunkIndex++ });
     }
@@ -132,7 +129,7 @@ async function* streamTurn(turn: MockTurn, request: ProviderRequest, options: Mo
       const { reason, message } = turn.interrupt;
       throw new StreamInterruptedError(message ?? (reason === "network" ? "Connection dropped" : "Provider error event"), {
         reason,
-        partialResponse: received.toString(),
+        partialResponse: delivered.text,
       });
     }
     const toolCalls = toolCallsOf(turn);
@@ -154,7 +151,7 @@ async function* streamTurn(turn: MockTurn, request: ProviderRequest, options: Mo
     return result;
   } catch (error) {
     if (signal.aborted && !(error instanceof StreamInterruptedError)) {
-      throw new StreamInterruptedError("Mock stream aborted", { reason: "aborted", partialResponse: received.toString(), cause: error });
+      throw new StreamInterruptedError("Mock stream aborted", { reason: "aborted", partialResponse: delivered.text, cause: error });
     }
     throw error;
   }

@@ -1,5 +1,5 @@
 import { makeChunk, type ChunkMetadata, type StreamChunk, type ToolCall } from "../stream/chunk.js";
-import { ChunkStream } from "../stream/chunk-stream.js";
+import { ChunkStream, type Delivered } from "../stream/chunk-stream.js";
 import { WireFormatError } from "../stream/errors.js";
 import { TextBuffer } from "../stream/text-buffer.js";
 import { readText, type HttpResponse } from "../transport/http.js";
@@ -43,7 +43,7 @@ export function createOllamaProvider(options: ProviderOptions = {}): Provider {
     supportsThinking: true,
     settings: { timeout: settings.timeout, maxRetries: settings.maxRetries, baseUrl: settings.baseUrl },
     stream(request, callOptions: CallOptions = {}) {
-      return new ChunkStream<CompletionResult>((signal) => streamOllama(request, signal, call), callOptions.signal);
+      return new ChunkStream<CompletionResult>((signal, delivered) => streamOllama(request, signal, delivered, call), callOptions.signal);
     },
     async complete(request, callOptions: CallOptions = {}) {
       return withSignal(callOptions, async (signal) => {
@@ -59,15 +59,21 @@ type Caller = (request: ProviderRequest, stream: boolean, signal: AbortSignal) =
 /**
  * One streamed answer: each NDJSON line becomes its thinking, text and tool-call chunks, and the `done: true`
  * line the one final chunk. Lines are handled inline (no per-line closures or spreads): this is the hot path.
+ * The chunks one network read completes are yielded together as a batch.
  */
-async function* streamOllama(request: ProviderRequest, signal: AbortSignal, call: Caller): AsyncGenerator<StreamChunk, CompletionResult> {
+async function* streamOllama(
+  request: ProviderRequest,
+  signal: AbortSignal,
+  delivered: Delivered,
+  call: Caller,
+): AsyncGenerator<StreamChunk[], CompletionResult> {
   const response = await call(request, true, signal);
   const body = response.body;
   // Iterated by hand so the lines completed by the last read and by `flush` go through the same loop.
   const reader = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   const decoder = new NDJSONDecoder();
-  const text = new TextBuffer();
   const thinking = new TextBuffer();
+  let batch: StreamChunk[] = [];
   const toolCalls: ToolCall[] = [];
   let model = ollamaModelName(request.model);
   let modelSeen = false;
@@ -79,6 +85,7 @@ async function* streamOllama(request: ProviderRequest, signal: AbortSignal, call
       const read = await reader.next();
       ended = read.done === true;
       const lines = ended ? decoder.flush() : decoder.decode(read.value as Buffer);
+      const now = Date.now(); // the chunks of one read arrived together
       for (let i = 0; i < lines.length && result === undefined; i++) {
         const line = asLine(lines[i]);
         if (line.error !== undefined) throw streamErrorEvent(PROVIDER, ollamaErrorMessage(line.error));
@@ -93,14 +100,11 @@ async function* streamOllama(request: ProviderRequest, signal: AbortSignal, call
             thinking.append(reasoning);
             const m = meta(model, chunkIndex++);
             m.thinking = reasoning;
-            yield makeChunk("thinking", "", m);
+            batch.push(makeChunk("thinking", "", m));
           }
           // Also on the done line, which may carry the last fragment.
           const content = message.content;
-          if (typeof content === "string" && content.length > 0) {
-            text.append(content);
-            yield makeChunk("text", content, meta(model, chunkIndex++));
-          }
+          if (typeof content === "string" && content.length > 0) batch.push(makeChunk("text", content, meta(model, chunkIndex++), now));
           const calls = message.tool_calls;
           if (Array.isArray(calls)) {
             // Ollama sends each call whole: one delta (for UIs that render deltas) and the call itself.
@@ -110,31 +114,46 @@ async function* streamOllama(request: ProviderRequest, signal: AbortSignal, call
               toolCalls.push(toolCall);
               const d = meta(model, chunkIndex++);
               d.toolCall = { index, id: toolCall.id, name: toolCall.name, argumentsDelta: JSON.stringify(toolCall.arguments) };
-              yield makeChunk("tool_call_delta", "", d);
+              batch.push(makeChunk("tool_call_delta", "", d));
               const m = meta(model, chunkIndex++);
               m.toolCall = toolCall;
-              yield makeChunk("tool_call", "", m);
+              batch.push(makeChunk("tool_call", "", m));
             }
           }
         }
         if (line.done === true) {
-          result = completion(line, model, text.toString(), thinking, toolCalls);
+          // Its content is the delivered text, filled in once the consumer has taken the final chunk.
+          result = completion(line, model, "", thinking, toolCalls);
           const final = meta(model, chunkIndex++);
           final.finishReason = result.finishReason;
           if (result.providerFinishReason !== undefined) final.providerFinishReason = result.providerFinishReason;
           if (result.usage !== undefined) final.usage = result.usage;
           const timings = convertOllamaTimings(line);
           if (timings !== undefined) final.timings = timings;
-          yield makeChunk("final", "", final);
+          batch.push(makeChunk("final", "", final));
         }
       }
+      if (batch.length > 0) {
+        yield batch;
+        batch = [];
+      }
+      if (result !== undefined) result.content = delivered.text;
     }
     if (result === undefined) throw truncated(PROVIDER, 'the "done": true line');
     return result;
   } catch (error) {
+    // Chunks decoded before the failure are not lost: hand them over first (unless the consumer aborted).
+    if (batch.length > 0 && !signal.aborted) {
+      const pending = batch;
+      batch = [];
+      yield pending;
+    }
     // After the done line the answer is whole; a reset or stray bytes before EOF change nothing.
-    if (result !== undefined) return result;
-    throw interruption(PROVIDER, error, signal, text.toString());
+    if (result !== undefined) {
+      result.content = delivered.text;
+      return result;
+    }
+    throw interruption(PROVIDER, error, signal, delivered.text);
   } finally {
     // Not read to EOF (error, abort, early break): close the socket now rather than drain it.
     // Read to EOF, the keep-alive socket goes back to the pool.

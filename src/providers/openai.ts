@@ -1,5 +1,5 @@
 import { makeChunk, type ChunkMetadata, type StreamChunk, type ToolCall, type Usage } from "../stream/chunk.js";
-import { ChunkStream } from "../stream/chunk-stream.js";
+import { ChunkStream, type Delivered } from "../stream/chunk-stream.js";
 import { WireFormatError } from "../stream/errors.js";
 import { TextBuffer } from "../stream/text-buffer.js";
 import { readText } from "../transport/http.js";
@@ -75,7 +75,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
     supportsThinking: true,
     settings: { timeout: settings.timeout, maxRetries: settings.maxRetries, baseUrl: settings.baseUrl },
     stream(request, callOptions: CallOptions = {}) {
-      return new ChunkStream<CompletionResult>((signal) => streamOpenAI(request, signal, call), callOptions.signal);
+      return new ChunkStream<CompletionResult>((signal, delivered) => streamOpenAI(request, signal, delivered, call), callOptions.signal);
     },
     async complete(request, callOptions: CallOptions = {}) {
       const controller = new AbortController();
@@ -95,11 +95,20 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
 
 type Caller = (request: ProviderRequest, stream: boolean, signal: AbortSignal) => ReturnType<typeof openResponse>;
 
-async function* streamOpenAI(request: ProviderRequest, signal: AbortSignal, call: Caller): AsyncGenerator<StreamChunk, CompletionResult> {
+/**
+ * The stream: post, then one pass over the SSE events. The chunks one network read completes are yielded
+ * together as a batch; the `ChunkStream` hands them out one by one.
+ */
+async function* streamOpenAI(
+  request: ProviderRequest,
+  signal: AbortSignal,
+  delivered: Delivered,
+  call: Caller,
+): AsyncGenerator<StreamChunk[], CompletionResult> {
   const response = await call(request, true, signal);
   const decoder = new SSEDecoder();
-  const text = new TextBuffer();
   const thinking = new TextBuffer();
+  let batch: StreamChunk[] = [];
   const tools = new ToolCallAssembler();
   const toolCalls: ToolCall[] = [];
   let model = request.model;
@@ -111,6 +120,7 @@ async function* streamOpenAI(request: ProviderRequest, signal: AbortSignal, call
   try {
     read: for await (const bytes of response.body as AsyncIterable<Buffer>) {
       const events = decoder.decode(bytes);
+      const now = Date.now(); // the chunks of one read arrived together
       for (let e = 0; e < events.length; e++) {
         const event = events[e]!;
         const data = event.data;
@@ -131,21 +141,18 @@ async function* streamOpenAI(request: ProviderRequest, signal: AbortSignal, call
         const delta = choice.delta;
         if (delta) {
           const content = delta.content;
-          if (content) {
-            text.append(content);
-            yield makeChunk("text", content, meta(model, chunkIndex++));
-          }
+          if (content) batch.push(makeChunk("text", content, meta(model, chunkIndex++), now));
           const reasoning = delta.reasoning_content ?? delta.reasoning;
           if (reasoning) {
             thinking.append(reasoning);
             const m = meta(model, chunkIndex++);
             m.thinking = reasoning;
-            yield makeChunk("thinking", "", m);
+            batch.push(makeChunk("thinking", "", m));
           }
           if (delta.refusal) {
             const m = meta(model, chunkIndex++);
             m.refusal = delta.refusal;
-            yield makeChunk("text", "", m);
+            batch.push(makeChunk("text", "", m));
           }
           const fragments = delta.tool_calls;
           if (fragments) {
@@ -156,37 +163,50 @@ async function* streamOpenAI(request: ProviderRequest, signal: AbortSignal, call
               tools.add(index, f.id, f.function?.name, argumentsDelta);
               const m = meta(model, chunkIndex++);
               m.toolCall = { index, argumentsDelta, ...(f.id ? { id: f.id } : {}), ...(f.function?.name ? { name: f.function.name } : {}) };
-              yield makeChunk("tool_call_delta", "", m);
+              batch.push(makeChunk("tool_call_delta", "", m));
             }
           }
         }
         if (choice.finish_reason) {
           rawFinish = choice.finish_reason;
           // The calls are whole once their choice finishes; hand them over before the usage chunk arrives.
-          for (const toolCall of tools.complete()) yield toolCallChunk(toolCall, model, chunkIndex++, toolCalls);
+          for (const toolCall of tools.complete()) batch.push(toolCallChunk(toolCall, model, chunkIndex++, toolCalls));
         }
+      }
+      if (batch.length > 0) {
+        yield batch;
+        batch = [];
       }
     }
     if (!done) {
       decoder.flush();
       throw truncated(PROVIDER, "data: [DONE]");
     }
-    for (const toolCall of tools.complete()) yield toolCallChunk(toolCall, model, chunkIndex++, toolCalls);
+    for (const toolCall of tools.complete()) batch.push(toolCallChunk(toolCall, model, chunkIndex++, toolCalls));
     const finishReason = toolCalls.length > 0 && rawFinish === "stop" ? "tool_calls" : mapOpenAIFinishReason(rawFinish);
     const final = meta(model, chunkIndex);
     final.finishReason = finishReason;
     if (rawFinish !== undefined) final.providerFinishReason = rawFinish;
     if (usage !== undefined) final.usage = usage;
     if (id !== undefined) final.responseId = id;
-    yield makeChunk("final", "", final);
-    const result: CompletionResult = { content: text.toString(), toolCalls, finishReason, provider: PROVIDER, model };
+    batch.push(makeChunk("final", "", final));
+    yield batch;
+    batch = [];
+    // Resumed only once the consumer has taken every chunk, so the delivered text is the whole answer.
+    const result: CompletionResult = { content: delivered.text, toolCalls, finishReason, provider: PROVIDER, model };
     if (thinking.length > 0) result.thinking = thinking.toString();
     if (usage !== undefined) result.usage = usage;
     if (rawFinish !== undefined) result.providerFinishReason = rawFinish;
     if (id !== undefined) result.id = id;
     return result;
   } catch (error) {
-    throw interruption(PROVIDER, error, signal, text.toString());
+    // Chunks decoded before the failure are not lost: hand them over first (unless the consumer aborted).
+    if (batch.length > 0 && !signal.aborted) {
+      const pending = batch;
+      batch = [];
+      yield pending;
+    }
+    throw interruption(PROVIDER, error, signal, delivered.text);
   } finally {
     // Not read to the end (error, abort, early break): close the socket now rather than drain it.
     if (!done) response.body.destroy();

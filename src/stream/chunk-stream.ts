@@ -1,23 +1,45 @@
 import type { StreamChunk } from "./chunk.js";
+import { TextBuffer } from "./text-buffer.js";
 
-/** Produces the chunks of one stream; it must stop promptly when `signal` aborts. */
-export type ChunkProducer<R> = (signal: AbortSignal) => AsyncGenerator<StreamChunk, R | undefined, undefined>;
+/** What a producer can read of its own stream: the text its consumer has received so far. */
+export interface Delivered {
+  /** Concatenated `content` of every chunk handed to the consumer. */
+  readonly text: string;
+}
+
+/**
+ * Produces the chunks of one stream; it must stop promptly when `signal` aborts. It may yield one chunk at a
+ * time or a batch (all the chunks one network read completed), which the stream hands out one by one without
+ * resuming the generator: the per-chunk cost is then one resolved promise, not a generator round trip.
+ */
+export type ChunkProducer<R> = (
+  signal: AbortSignal,
+  delivered: Delivered,
+) => AsyncGenerator<StreamChunk | StreamChunk[], R | undefined, undefined>;
+
+const NO_CHUNKS: StreamChunk[] = [];
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined }) as IteratorReturnResult<undefined>;
 
 /**
  * The stream every agenticraft producer returns: an async iterator whose `return()` (what an early `break`
  * calls) aborts the producer's signal at once, even while it is blocked on the network. A plain async
  * generator would queue `return()` behind its pending `next()` and leave the socket open until data came.
  *
- * `result` holds what the producer returned when it finished (a provider's accumulated completion), so a
- * consumer that needs the whole answer does not have to keep a second copy of the text.
+ * It keeps the text handed out so far (`text`), which producers use as the exact partial text of an
+ * interruption, and `result` holds what the producer returned when it finished (a provider's completion).
  */
 export class ChunkStream<R = unknown> implements AsyncIterableIterator<StreamChunk> {
   readonly #controller = new AbortController();
-  readonly #generator: AsyncGenerator<StreamChunk, R | undefined, undefined>;
+  readonly #generator: AsyncGenerator<StreamChunk | StreamChunk[], R | undefined, undefined>;
   readonly #parent: AbortSignal | undefined;
   readonly #onParentAbort: (() => void) | undefined;
+  readonly #text = new TextBuffer();
+  #batch: StreamChunk[] = NO_CHUNKS;
+  #position = 0;
+  #pulling: Promise<IteratorResult<StreamChunk>> | undefined;
   #result: R | undefined;
-  #done = false;
+  readonly #onComplete: Array<(result: R) => void> = [];
+  #released = false;
 
   constructor(producer: ChunkProducer<R>, parentSignal?: AbortSignal) {
     this.#parent = parentSignal;
@@ -28,7 +50,7 @@ export class ChunkStream<R = unknown> implements AsyncIterableIterator<StreamChu
         parentSignal.addEventListener("abort", this.#onParentAbort, { once: true });
       }
     }
-    this.#generator = producer(this.#controller.signal);
+    this.#generator = producer(this.#controller.signal, this);
   }
 
   /** The signal the producer watches; aborted by `abort()`, `return()` or the caller's signal. */
@@ -36,35 +58,76 @@ export class ChunkStream<R = unknown> implements AsyncIterableIterator<StreamChu
     return this.#controller.signal;
   }
 
+  /** The text handed to the consumer so far. */
+  get text(): string {
+    return this.#text.toString();
+  }
+
   /** What the producer returned, once the stream has finished normally. */
   get result(): R | undefined {
     return this.#result;
   }
 
-  async next(): Promise<IteratorResult<StreamChunk>> {
+  /** Adds a callback run with the producer's result when the stream finishes normally (before `next()` reports done). */
+  onComplete(callback: (result: R) => void): this {
+    this.#onComplete.push(callback);
+    return this;
+  }
+
+  next(): Promise<IteratorResult<StreamChunk>> {
+    // Hot path: hand out the next chunk of the current batch. After an abort the rest of a batch is dropped,
+    // so nothing decoded before the abort reaches a consumer that asked to stop.
+    if (this.#position < this.#batch.length && !this.#controller.signal.aborted) {
+      return Promise.resolve({ done: false, value: this.#deliver(this.#batch[this.#position++]!) });
+    }
+    // A caller that does not await each next() must still get chunks in order.
+    if (this.#pulling !== undefined) return this.#pulling.then(() => this.next());
+    this.#pulling = this.#pull();
+    return this.#pulling;
+  }
+
+  async #pull(): Promise<IteratorResult<StreamChunk>> {
+    this.#batch = NO_CHUNKS;
+    this.#position = 0;
     try {
-      const step = await this.#generator.next();
-      if (step.done === true) {
-        this.#result = step.value;
-        this.#release();
-        return { done: true, value: undefined };
+      for (;;) {
+        const step = await this.#generator.next();
+        if (step.done === true) {
+          this.#result = step.value;
+          this.#release();
+          if (step.value !== undefined) for (const callback of this.#onComplete) callback(step.value);
+          return DONE;
+        }
+        const value = step.value;
+        if (!Array.isArray(value)) return { done: false, value: this.#deliver(value) };
+        if (value.length === 0) continue;
+        this.#batch = value;
+        this.#position = 1;
+        return { done: false, value: this.#deliver(value[0]!) };
       }
-      return step;
     } catch (error) {
       this.#release();
       throw error;
+    } finally {
+      this.#pulling = undefined;
     }
+  }
+
+  #deliver(chunk: StreamChunk): StreamChunk {
+    if (chunk.content.length > 0) this.#text.append(chunk.content);
+    return chunk;
   }
 
   /** Stops the stream: aborts the producer's signal, then waits for its cleanup. */
   async return(): Promise<IteratorResult<StreamChunk>> {
     this.abort();
+    this.#batch = NO_CHUNKS;
     try {
       await this.#generator.return(undefined);
     } finally {
       this.#release();
     }
-    return { done: true, value: undefined };
+    return DONE;
   }
 
   /** Aborts the producer without waiting; the pending or next `next()` rejects or ends. */
@@ -77,8 +140,8 @@ export class ChunkStream<R = unknown> implements AsyncIterableIterator<StreamChu
   }
 
   #release(): void {
-    if (this.#done) return;
-    this.#done = true;
+    if (this.#released) return;
+    this.#released = true;
     if (this.#onParentAbort !== undefined) this.#parent?.removeEventListener("abort", this.#onParentAbort);
   }
 }

@@ -96,7 +96,10 @@ export interface StreamChunk {
   timestamp: number;
 }
 
-/** Builds a chunk; the one place chunk objects are shaped, so every chunk has the same hidden class. */
-export function makeChunk(type: ChunkType, content: string, metadata: ChunkMetadata): StreamChunk {
-  return { type, content, metadata, isFinal: type === "final", timestamp: Date.now() };
+/**
+ * Builds a chunk; the one place chunk objects are shaped, so every chunk has the same hidden class.
+ * `timestamp` defaults to now; providers pass the time the network read arrived, shared by its chunks.
+ */
+export function makeChunk(type: ChunkType, content: string, metadata: ChunkMetadata, timestamp: number = Date.now()): StreamChunk {
+  return { type, content, metadata, isFinal: type === "final", timestamp };
 }

@@ -1,8 +1,7 @@
 import type { StreamChunk } from "./chunk.js";
-import { ChunkStream, isChunkStream } from "./chunk-stream.js";
+import { ChunkStream, isChunkStream, type Delivered } from "./chunk-stream.js";
 import { ConfigurationError, StreamInterruptedError, type InterruptReason } from "./errors.js";
 import { randomStreamId } from "./response.js";
-import { TextBuffer } from "./text-buffer.js";
 
 /** Limits a {@link StreamingManager} applies to every stream, in milliseconds (0 or undefined: none). */
 export interface StreamingManagerOptions {
@@ -54,7 +53,7 @@ export class StreamingManager implements AsyncDisposable {
     const watch = new Watch(source[Symbol.asyncIterator](), limits);
     this.#active.set(streamId, watch);
     const onSettled = () => this.#active.delete(streamId);
-    const stream = new ChunkStream<void>((signal) => watch.run(signal, onSettled), options.signal);
+    const stream = new ChunkStream<void>((signal, delivered) => watch.run(signal, delivered, onSettled), options.signal);
     return Object.assign(stream, { streamId });
   }
 
@@ -88,7 +87,8 @@ export class StreamingManager implements AsyncDisposable {
 class Watch {
   readonly #source: AsyncIterator<StreamChunk>;
   readonly #limits: StreamingManagerOptions;
-  readonly #text = new TextBuffer();
+  /** The text the managed stream has handed out: the partial text of an interruption. */
+  #delivered: Delivered | undefined;
   readonly #interrupted: Promise<never>;
   #reject!: (error: StreamInterruptedError) => void;
   #error: StreamInterruptedError | undefined;
@@ -108,7 +108,8 @@ class Watch {
     this.released = new Promise<void>((resolve) => (this.#release = resolve));
   }
 
-  async *run(signal: AbortSignal, onSettled: () => void): AsyncGenerator<StreamChunk, undefined> {
+  async *run(signal: AbortSignal, delivered: Delivered, onSettled: () => void): AsyncGenerator<StreamChunk, undefined> {
+    this.#delivered = delivered;
     const onAbort = () => this.interrupt("aborted", "The stream was aborted");
     signal.addEventListener("abort", onAbort, { once: true });
     this.#startTimers();
@@ -120,7 +121,7 @@ class Watch {
           this.#sourceDone = true;
           return undefined;
         }
-        this.#onChunk(step.value);
+        this.#onChunk();
         yield step.value;
       }
     } catch (error) {
@@ -139,14 +140,13 @@ class Watch {
   /** Stops the stream with a `StreamInterruptedError` carrying the text so far, and cancels the source. */
   interrupt(reason: InterruptReason, message: string): void {
     if (this.#error !== undefined || this.#sourceDone) return;
-    this.#error = new StreamInterruptedError(message, { reason, partialResponse: this.#text.toString() });
+    this.#error = new StreamInterruptedError(message, { reason, partialResponse: this.#delivered?.text ?? "" });
     this.#clearTimers();
     this.#reject(this.#error);
     this.#cancelSource();
   }
 
-  #onChunk(chunk: StreamChunk): void {
-    if (chunk.content.length > 0) this.#text.append(chunk.content);
+  #onChunk(): void {
     if (this.#firstChunk !== undefined) {
       clearTimeout(this.#firstChunk);
       this.#firstChunk = undefined;

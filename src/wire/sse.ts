@@ -135,7 +135,9 @@ export class SSEDecoder {
 
   /**
    * Feeds `text` to the parser while recording every `id` field at its place in the stream. A line is an id
-   * field only if it is exactly "id", or starts with "id:", so one native search for "id" finds the candidates.
+   * field only if it is exactly "id", or starts with "id:", so one native search finds the candidates: for "\nid"
+   * when the text has no CR (every provider's stream), since JSON data is full of `"id"` that are no line start;
+   * for "id" otherwise.
    * Before recording an id, the parser gets the text up to the end of that line, so events completed before it
    * still carry the previous id and events after it the new one: the sticky value the spec defines.
    */
@@ -146,7 +148,8 @@ export class SSEDecoder {
     this.crAt = -2;
     let from = this.mode === OTHER ? 0 : this.continueLine(text, 0);
     if (from < n) {
-      let j = text.indexOf("id", from);
+      const lfOnly = text.indexOf("\r") === -1;
+      let j = lfOnly ? idAfterLF(text, from) : text.indexOf("id", from);
       while (j !== -1) {
         const prev = text.charCodeAt(j - 1);
         if (j > from && (prev === LF || prev === CR)) {
@@ -154,7 +157,7 @@ export class SSEDecoder {
           this.headLen = 0;
           from = this.continueLine(text, j);
           if (from === n) break;
-          j = text.indexOf("id", from);
+          j = lfOnly ? idAfterLF(text, from) : text.indexOf("id", from);
         } else {
           j = text.indexOf("id", j + 1);
         }
@@ -249,6 +252,12 @@ export class SSEDecoder {
       throw this.failure;
     }
   }
+}
+
+/** Index of an "id" that starts a line (right after an LF at or after `from`), or -1. */
+function idAfterLF(text: string, from: number): number {
+  const at = text.indexOf("\nid", from);
+  return at === -1 ? -1 : at + 1;
 }
 
 /** Decodes a byte stream into SSE events; breaking out of the loop early closes `body`'s iterator. */
