@@ -2,9 +2,8 @@ import { makeChunk, type ChunkMetadata, type StreamChunk, type ToolCall, type Us
 import { ChunkStream, type Delivered } from "../stream/chunk-stream.js";
 import { ConfigurationError, WireFormatError } from "../stream/errors.js";
 import { TextBuffer } from "../stream/text-buffer.js";
-import { readText } from "../transport/http.js";
 import { SSEDecoder } from "../wire/sse.js";
-import { interruption, link, parseToolArguments, requireApiKey, resolveSettings, streamErrorEvent, truncated } from "./common.js";
+import { interruption, parseToolArguments, readWholeBody, withCallSignal, requireApiKey, resolveSettings, streamErrorEvent, truncated } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import { buildAnthropicBody, convertAnthropicUsage, mapAnthropicFinishReason, type AnthropicUsage } from "./anthropic-messages.js";
 
@@ -104,23 +103,10 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       return new ChunkStream<CompletionResult>((signal, delivered) => streamAnthropic(request, signal, delivered, call), callOptions.signal);
     },
     async complete(request, callOptions: CallOptions = {}) {
-      const controller = new AbortController();
-      const unlink = link(callOptions.signal, controller);
-      try {
-        const response = await call(request, false, controller.signal);
-        let bodyText: string;
-        try {
-          bodyText = await readText(response.body, 64 << 20);
-        } catch (error) {
-          throw interruption(PROVIDER, error, controller.signal, "");
-        }
-        return parseCompletion(bodyText, request);
-      } catch (error) {
-        if (controller.signal.aborted) throw interruption(PROVIDER, error, controller.signal, "");
-        throw error;
-      } finally {
-        unlink();
-      }
+      return withCallSignal(PROVIDER, callOptions, async (signal) => {
+        const response = await call(request, false, signal);
+        return parseCompletion(await readWholeBody(PROVIDER, response, signal), request);
+      });
     },
   };
 }

@@ -2,7 +2,8 @@ import { ConfigurationError, ProviderError, StreamInterruptedError, WireFormatEr
 import type { FinishReason } from "../stream/chunk.js";
 import type { ProviderOptions } from "./provider.js";
 import { joinUrl } from "./http-call.js";
-import { IdleTimeoutError } from "../transport/http.js";
+import { IdleTimeoutError, readText, type HttpResponse } from "../transport/http.js";
+import type { CallOptions } from "./provider.js";
 
 /** Settings every HTTP provider resolves from its options and the environment. */
 export interface ResolvedSettings {
@@ -122,4 +123,30 @@ export function parseToolArguments(text: string, toolName: string): Record<strin
     throw new WireFormatError(`Tool call "${toolName}" arguments are not a JSON object`, { type: "invalid-json", excerpt: text });
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * Runs one non-streaming call under its own controller linked to the caller's signal; an abort at any point
+ * becomes a `StreamInterruptedError` with reason "aborted".
+ */
+export async function withCallSignal<T>(provider: string, callOptions: CallOptions, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const unlink = link(callOptions.signal, controller);
+  try {
+    return await fn(controller.signal);
+  } catch (error) {
+    if (controller.signal.aborted) throw interruption(provider, error, controller.signal, "");
+    throw error;
+  } finally {
+    unlink();
+  }
+}
+
+/** Reads a whole non-streaming body; a failure after the status arrived (reset, idle timeout) is an interruption. */
+export async function readWholeBody(provider: string, response: HttpResponse, signal: AbortSignal): Promise<string> {
+  try {
+    return await readText(response.body, 64 << 20);
+  } catch (error) {
+    throw interruption(provider, error, signal, "");
+  }
 }

@@ -2,9 +2,9 @@ import { makeChunk, type ChunkMetadata, type StreamChunk, type ToolCall } from "
 import { ChunkStream, type Delivered } from "../stream/chunk-stream.js";
 import { WireFormatError } from "../stream/errors.js";
 import { TextBuffer } from "../stream/text-buffer.js";
-import { readText, type HttpResponse } from "../transport/http.js";
+import type { HttpResponse } from "../transport/http.js";
 import { NDJSONDecoder } from "../wire/ndjson.js";
-import { interruption, link, resolveSettings, streamErrorEvent, truncated, type ResolvedSettings } from "./common.js";
+import { interruption, readWholeBody, resolveSettings, streamErrorEvent, truncated, withCallSignal, type ResolvedSettings } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import {
   buildOllamaBody,
@@ -46,9 +46,9 @@ export function createOllamaProvider(options: ProviderOptions = {}): Provider {
       return new ChunkStream<CompletionResult>((signal, delivered) => streamOllama(request, signal, delivered, call), callOptions.signal);
     },
     async complete(request, callOptions: CallOptions = {}) {
-      return withSignal(callOptions, async (signal) => {
+      return withCallSignal(PROVIDER, callOptions, async (signal) => {
         const response = await call(request, false, signal);
-        return parseCompletion(await readBody(response, signal), request);
+        return parseCompletion(await readWholeBody(PROVIDER, response, signal), request);
       });
     },
   };
@@ -309,14 +309,14 @@ async function requestJson(
   payload?: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
   const settings = resolveSettings(options, DEFAULTS);
-  return withSignal(callOptions, async (signal) => {
+  return withCallSignal(PROVIDER, callOptions, async (signal) => {
     const response = await openResponse({
       ...callBase(settings, "application/json", signal),
       url: joinUrl(settings.baseUrl, path),
       method,
       ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
     });
-    const value = parseJson(await readBody(response, signal));
+    const value = parseJson(await readWholeBody(PROVIDER, response, signal));
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       throw new WireFormatError(`Ollama's ${path} answer is not a JSON object`, { type: "invalid-json", excerpt: JSON.stringify(value) });
     }
@@ -337,29 +337,6 @@ function callBase(settings: ResolvedSettings, accept: string, signal: AbortSigna
     maxRetries: settings.maxRetries,
     secrets: apiKey ? [apiKey] : [],
   };
-}
-
-/** Runs `fn` with a signal linked to the caller's, unlinking it after; an abort becomes an interruption. */
-async function withSignal<T>(callOptions: CallOptions, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const unlink = link(callOptions.signal, controller);
-  try {
-    return await fn(controller.signal);
-  } catch (error) {
-    if (controller.signal.aborted) throw interruption(PROVIDER, error, controller.signal, "");
-    throw error;
-  } finally {
-    unlink();
-  }
-}
-
-/** Reads a whole non-streaming body; a failure after the status arrived (reset, idle timeout) is an interruption. */
-async function readBody(response: HttpResponse, signal: AbortSignal): Promise<string> {
-  try {
-    return await readText(response.body, 64 << 20);
-  } catch (error) {
-    throw interruption(PROVIDER, error, signal, "");
-  }
 }
 
 function convertDetails(value: unknown): OllamaModelDetails | undefined {

@@ -2,9 +2,8 @@ import { makeChunk, type ChunkMetadata, type StreamChunk, type ToolCall, type Us
 import { ChunkStream, type Delivered } from "../stream/chunk-stream.js";
 import { WireFormatError } from "../stream/errors.js";
 import { TextBuffer } from "../stream/text-buffer.js";
-import { readText } from "../transport/http.js";
 import { SSEDecoder } from "../wire/sse.js";
-import { interruption, link, parseToolArguments, requireApiKey, resolveSettings, streamErrorEvent, truncated } from "./common.js";
+import { interruption, parseToolArguments, readWholeBody, withCallSignal, requireApiKey, resolveSettings, streamErrorEvent, truncated } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import {
   buildOpenAIBody,
@@ -78,17 +77,10 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
       return new ChunkStream<CompletionResult>((signal, delivered) => streamOpenAI(request, signal, delivered, call), callOptions.signal);
     },
     async complete(request, callOptions: CallOptions = {}) {
-      const controller = new AbortController();
-      const unlink = link(callOptions.signal, controller);
-      try {
-        const response = await call(request, false, controller.signal);
-        return parseCompletion(await readText(response.body, 64 << 20), request);
-      } catch (error) {
-        if (controller.signal.aborted) throw interruption(PROVIDER, error, controller.signal, "");
-        throw error;
-      } finally {
-        unlink();
-      }
+      return withCallSignal(PROVIDER, callOptions, async (signal) => {
+        const response = await call(request, false, signal);
+        return parseCompletion(await readWholeBody(PROVIDER, response, signal), request);
+      });
     },
   };
 }
