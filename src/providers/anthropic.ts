@@ -1,12 +1,12 @@
 import { makeChunk, type ChunkMetadata, type StreamChunk, type ToolCall, type Usage } from "../stream/chunk.js";
-import { ChunkStream, type Delivered } from "../stream/chunk-stream.js";
+import { ChunkStream } from "../stream/chunk-stream.js";
 import { ConfigurationError, WireFormatError } from "../stream/errors.js";
 import { TextBuffer } from "../stream/text-buffer.js";
-import { SSEDecoder } from "../wire/sse.js";
-import { interruption, parseToolArguments, readWholeBody, withCallSignal, requireApiKey, resolveSettings, streamErrorEvent, truncated } from "./common.js";
+import { SSEDecoder, type SSEEvent } from "../wire/sse.js";
+import { driveStream, type FrameHandler } from "./stream-driver.js";
+import { parseToolArguments, readWholeBody, requireApiKey, resolveSettings, streamErrorEvent, withCallSignal } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import { buildAnthropicBody, convertAnthropicUsage, mapAnthropicFinishReason, type AnthropicUsage } from "./anthropic-messages.js";
-
 import type { CallOptions, CompletionResult, Provider, ProviderOptions, ProviderRequest } from "./provider.js";
 
 const PROVIDER = "anthropic";
@@ -100,7 +100,11 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     supportsThinking: true,
     settings: { timeout: settings.timeout, maxRetries: settings.maxRetries, baseUrl: settings.baseUrl },
     stream(request, callOptions: CallOptions = {}) {
-      return new ChunkStream<CompletionResult>((signal, delivered) => streamAnthropic(request, signal, delivered, call), callOptions.signal);
+      return new ChunkStream<CompletionResult>(async function* (signal, delivered) {
+        const response = await call(request, true, signal);
+        const handler = anthropicFrames(request);
+        return yield* driveStream({ provider: PROVIDER, response, decoder: new SSEDecoder(), handler, signal, delivered, endMarker: "message_stop" });
+      }, callOptions.signal);
     },
     async complete(request, callOptions: CallOptions = {}) {
       return withCallSignal(PROVIDER, callOptions, async (signal) => {
@@ -111,24 +115,12 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   };
 }
 
-type Caller = (request: ProviderRequest, stream: boolean, signal: AbortSignal) => ReturnType<typeof openResponse>;
-
 /**
- * The stream: build the body and post (errors before the response are `ProviderError`s), then one pass over
- * the SSE events, each dispatched on its JSON `type` (a proxy may drop the `event:` line). Everything that
- * stops the stream after that point goes through `interruption` with the text delivered so far. The chunks one
- * network read completes are yielded together as a batch.
+ * Anthropic's transform: events dispatched on their JSON `type` (a proxy may drop the `event:` line) → chunks,
+ * `message_stop` the end marker; `ping` and event, block and delta types added later are ignored.
  */
-async function* streamAnthropic(
-  request: ProviderRequest,
-  signal: AbortSignal,
-  delivered: Delivered,
-  call: Caller,
-): AsyncGenerator<StreamChunk[], CompletionResult> {
-  const response = await call(request, true, signal);
-  const decoder = new SSEDecoder();
+function anthropicFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
   const thinking = new TextBuffer();
-  let batch: StreamChunk[] = [];
   // Kept so the turn can be sent back unchanged, as the API requires for thinking blocks.
   let signature = "";
   const redacted: string[] = [];
@@ -139,173 +131,157 @@ async function* streamAnthropic(
   let usage: Usage | undefined;
   let rawFinish: string | undefined;
   let chunkIndex = 0;
-  let done = false;
-  try {
-    read: for await (const bytes of response.body as AsyncIterable<Buffer>) {
-      const events = decoder.decode(bytes);
-      const now = Date.now(); // the chunks of one read arrived together
-      for (let e = 0; e < events.length; e++) {
-        const event = events[e]!;
-        if (event.data === "") continue;
-        const json = parseEvent(event.data);
-        const type = typeof json.type === "string" ? json.type : event.type;
-        switch (type) {
-          case "content_block_delta": {
-            const delta = json.delta;
-            if (!delta) break;
-            switch (delta.type) {
-              case "text_delta": {
-                const piece = delta.text;
-                if (typeof piece === "string" && piece !== "") batch.push(makeChunk("text", piece, meta(model, type, chunkIndex++), now));
-                break;
-              }
-              case "thinking_delta": {
-                const piece = delta.thinking;
-                if (typeof piece === "string" && piece !== "") {
-                  thinking.append(piece);
-                  const m = meta(model, type, chunkIndex++);
-                  m.thinking = piece;
-                  batch.push(makeChunk("thinking", "", m));
-                }
-                break;
-              }
-              case "signature_delta": {
-                if (typeof delta.signature === "string" && delta.signature !== "") {
-                  signature += delta.signature;
-                  const m = meta(model, type, chunkIndex++);
-                  m.signature = delta.signature;
-                  batch.push(makeChunk("thinking", "", m));
-                }
-                break;
-              }
-              case "input_json_delta": {
-                const index = json.index ?? 0;
-                const block = toolBlocks.get(index);
-                const argumentsDelta = delta.partial_json;
-                // No open block: a server_tool_use block, which is not the client's to run.
-                if (block !== undefined && typeof argumentsDelta === "string" && argumentsDelta !== "") {
-                  block.args.push(argumentsDelta);
-                  const m = meta(model, type, chunkIndex++);
-                  m.toolCall = { index, argumentsDelta };
-                  batch.push(makeChunk("tool_call_delta", "", m));
-                }
-                break;
-              }
-              // citations_delta and delta types added later: nothing for us.
+  return {
+    frame(event, out, now) {
+      if (event.data === "") return false;
+      const json = parseEvent(event.data);
+      const type = typeof json.type === "string" ? json.type : event.type;
+      switch (type) {
+        case "content_block_delta": {
+          const delta = json.delta;
+          if (!delta) break;
+          switch (delta.type) {
+            case "text_delta": {
+              const piece = delta.text;
+              if (typeof piece === "string" && piece !== "") out.push(makeChunk("text", piece, meta(model, type, chunkIndex++), now));
+              break;
             }
-            break;
-          }
-          case "content_block_start": {
-            const block = json.content_block;
-            if (!block) break;
-            const index = json.index ?? 0;
-            switch (block.type) {
-              case "text":
-                // Normally "", but a block may start with text.
-                if (typeof block.text === "string" && block.text !== "") {
-                  batch.push(makeChunk("text", block.text, meta(model, type, chunkIndex++), now));
-                }
-                break;
-              case "thinking":
-                if (typeof block.thinking === "string" && block.thinking !== "") {
-                  thinking.append(block.thinking);
-                  const m = meta(model, type, chunkIndex++);
-                  m.thinking = block.thinking;
-                  batch.push(makeChunk("thinking", "", m));
-                }
-                break;
-              case "redacted_thinking":
-                if (typeof block.data === "string") {
-                  redacted.push(block.data);
-                  const m = meta(model, type, chunkIndex++);
-                  m.redactedThinking = block.data;
-                  batch.push(makeChunk("thinking", "", m));
-                }
-                break;
-              case "tool_use": {
-                const toolId = typeof block.id === "string" ? block.id : `toolu_${index}`;
-                const name = typeof block.name === "string" ? block.name : "";
-                toolBlocks.set(index, { id: toolId, name, input: block.input, args: [] });
+            case "thinking_delta": {
+              const piece = delta.thinking;
+              if (typeof piece === "string" && piece !== "") {
+                thinking.append(piece);
                 const m = meta(model, type, chunkIndex++);
-                m.toolCall = { index, id: toolId, name, argumentsDelta: "" };
-                batch.push(makeChunk("tool_call_delta", "", m));
-                break;
+                m.thinking = piece;
+                out.push(makeChunk("thinking", "", m, now));
               }
-              // server_tool_use, web_search_tool_result and block types added later: not client content.
+              break;
             }
-            break;
-          }
-          case "content_block_stop": {
-            const index = json.index ?? 0;
-            const block = toolBlocks.get(index);
-            if (block !== undefined) {
-              toolBlocks.delete(index);
-              batch.push(toolCallChunk(block, model, type, chunkIndex++, toolCalls));
+            case "signature_delta": {
+              if (typeof delta.signature === "string" && delta.signature !== "") {
+                signature += delta.signature;
+                const m = meta(model, type, chunkIndex++);
+                m.signature = delta.signature;
+                out.push(makeChunk("thinking", "", m, now));
+              }
+              break;
             }
-            break;
+            case "input_json_delta": {
+              const index = json.index ?? 0;
+              const block = toolBlocks.get(index);
+              const argumentsDelta = delta.partial_json;
+              // No open block: a server_tool_use block, which is not the client's to run.
+              if (block !== undefined && typeof argumentsDelta === "string" && argumentsDelta !== "") {
+                block.args.push(argumentsDelta);
+                const m = meta(model, type, chunkIndex++);
+                m.toolCall = { index, argumentsDelta };
+                out.push(makeChunk("tool_call_delta", "", m, now));
+              }
+              break;
+            }
+            // citations_delta and delta types added later: nothing for us.
           }
-          case "message_start": {
-            const message = json.message;
-            if (!message) break;
-            if (typeof message.id === "string") id = message.id;
-            if (typeof message.model === "string" && message.model !== "") model = message.model;
-            if (message.usage) usage = convertAnthropicUsage(message.usage, usage);
-            break;
-          }
-          case "message_delta": {
-            const stopReason = json.delta?.stop_reason;
-            if (typeof stopReason === "string") rawFinish = stopReason;
-            if (json.usage) usage = convertAnthropicUsage(json.usage, usage);
-            break;
-          }
-          case "message_stop":
-            done = true;
-            break read;
-          case "error":
-            throw errorEvent(json.error);
-          // ping and event types added later: ignored.
+          break;
         }
+        case "content_block_start": {
+          const block = json.content_block;
+          if (!block) break;
+          const index = json.index ?? 0;
+          switch (block.type) {
+            case "text":
+              // Normally "", but a block may start with text.
+              if (typeof block.text === "string" && block.text !== "") {
+                out.push(makeChunk("text", block.text, meta(model, type, chunkIndex++), now));
+              }
+              break;
+            case "thinking":
+              if (typeof block.thinking === "string" && block.thinking !== "") {
+                thinking.append(block.thinking);
+                const m = meta(model, type, chunkIndex++);
+                m.thinking = block.thinking;
+                out.push(makeChunk("thinking", "", m, now));
+              }
+              break;
+            case "redacted_thinking":
+              if (typeof block.data === "string") {
+                redacted.push(block.data);
+                const m = meta(model, type, chunkIndex++);
+                m.redactedThinking = block.data;
+                out.push(makeChunk("thinking", "", m, now));
+              }
+              break;
+            case "tool_use": {
+              const toolId = typeof block.id === "string" ? block.id : `toolu_${index}`;
+              const name = typeof block.name === "string" ? block.name : "";
+              toolBlocks.set(index, { id: toolId, name, input: block.input, args: [] });
+              const m = meta(model, type, chunkIndex++);
+              m.toolCall = { index, id: toolId, name, argumentsDelta: "" };
+              out.push(makeChunk("tool_call_delta", "", m, now));
+              break;
+            }
+            // server_tool_use, web_search_tool_result and block types added later: not client content.
+          }
+          break;
+        }
+        case "content_block_stop": {
+          const index = json.index ?? 0;
+          const block = toolBlocks.get(index);
+          if (block !== undefined) {
+            toolBlocks.delete(index);
+            out.push(toolCallChunk(block, model, type, chunkIndex++, toolCalls));
+          }
+          break;
+        }
+        case "message_start": {
+          const message = json.message;
+          if (!message) break;
+          if (typeof message.id === "string") id = message.id;
+          if (typeof message.model === "string" && message.model !== "") model = message.model;
+          if (message.usage) usage = convertAnthropicUsage(message.usage, usage);
+          break;
+        }
+        case "message_delta": {
+          const stopReason = json.delta?.stop_reason;
+          if (typeof stopReason === "string") rawFinish = stopReason;
+          if (json.usage) usage = convertAnthropicUsage(json.usage, usage);
+          break;
+        }
+        case "message_stop":
+          return true;
+        case "error":
+          throw errorEvent(json.error);
+        // ping and event types added later: ignored.
       }
-      if (batch.length > 0) {
-        yield batch;
-        batch = [];
+      return false;
+    },
+    finish(out) {
+      // A block left open at message_stop is complete all the same.
+      for (const index of [...toolBlocks.keys()].sort((x, y) => x - y)) {
+        out.push(toolCallChunk(toolBlocks.get(index)!, model, "message_stop", chunkIndex++, toolCalls));
       }
-    }
-    if (!done) throw truncated(PROVIDER, "message_stop");
-    // A block left open at message_stop is complete all the same.
-    for (const index of [...toolBlocks.keys()].sort((a, b) => a - b)) {
-      batch.push(toolCallChunk(toolBlocks.get(index)!, model, "message_stop", chunkIndex++, toolCalls));
-    }
-    const finalUsage = usage ?? convertAnthropicUsage({});
-    const finishReason = mapAnthropicFinishReason(rawFinish);
-    const final = meta(model, "message_stop", chunkIndex);
-    final.usage = finalUsage;
-    final.finishReason = finishReason;
-    if (rawFinish !== undefined) final.providerFinishReason = rawFinish;
-    if (id !== undefined) final.responseId = id;
-    batch.push(makeChunk("final", "", final));
-    yield batch;
-    batch = [];
-    // Resumed only once the consumer has taken every chunk, so the delivered text is the whole answer.
-    const result: CompletionResult = { content: delivered.text, toolCalls, usage: finalUsage, finishReason, provider: PROVIDER, model };
-    if (thinking.length > 0) result.thinking = thinking.toString();
-    if (signature !== "") result.thinkingSignature = signature;
-    if (redacted.length > 0) result.redactedThinking = redacted;
-    if (rawFinish !== undefined) result.providerFinishReason = rawFinish;
-    if (id !== undefined) result.id = id;
-    return result;
-  } catch (error) {
-    // Chunks decoded before the failure are not lost: hand them over first (unless the consumer aborted).
-    if (batch.length > 0 && !signal.aborted) {
-      const pending = batch;
-      batch = [];
-      yield pending;
-    }
-    throw interruption(PROVIDER, error, signal, delivered.text);
-  } finally {
-    // Not read to the end (error, abort, early break): close the socket now rather than drain it.
-    if (!done) response.body.destroy();
-  }
+      const final = meta(model, "message_stop", chunkIndex);
+      final.usage = usage ?? convertAnthropicUsage({});
+      final.finishReason = mapAnthropicFinishReason(rawFinish);
+      if (rawFinish !== undefined) final.providerFinishReason = rawFinish;
+      if (id !== undefined) final.responseId = id;
+      out.push(makeChunk("final", "", final));
+    },
+    result(text) {
+      const result: CompletionResult = {
+        content: text,
+        toolCalls,
+        usage: usage ?? convertAnthropicUsage({}),
+        finishReason: mapAnthropicFinishReason(rawFinish),
+        provider: PROVIDER,
+        model,
+      };
+      if (thinking.length > 0) result.thinking = thinking.toString();
+      if (signature !== "") result.thinkingSignature = signature;
+      if (redacted.length > 0) result.redactedThinking = redacted;
+      if (rawFinish !== undefined) result.providerFinishReason = rawFinish;
+      if (id !== undefined) result.id = id;
+      return result;
+    },
+  };
 }
 
 /** The per-chunk metadata; one literal so every chunk's metadata has the same shape. */

@@ -1,10 +1,10 @@
-import { makeChunk, type ChunkMetadata, type StreamChunk, type ToolCall } from "../stream/chunk.js";
-import { ChunkStream, type Delivered } from "../stream/chunk-stream.js";
+import { makeChunk, type ChunkMetadata, type ToolCall } from "../stream/chunk.js";
+import { ChunkStream } from "../stream/chunk-stream.js";
 import { WireFormatError } from "../stream/errors.js";
 import { TextBuffer } from "../stream/text-buffer.js";
-import type { HttpResponse } from "../transport/http.js";
 import { NDJSONDecoder } from "../wire/ndjson.js";
-import { interruption, readWholeBody, resolveSettings, streamErrorEvent, truncated, withCallSignal, type ResolvedSettings } from "./common.js";
+import { driveStream, type FrameHandler } from "./stream-driver.js";
+import { readWholeBody, resolveSettings, streamErrorEvent, withCallSignal, type ResolvedSettings } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import {
   buildOllamaBody,
@@ -43,7 +43,11 @@ export function createOllamaProvider(options: ProviderOptions = {}): Provider {
     supportsThinking: true,
     settings: { timeout: settings.timeout, maxRetries: settings.maxRetries, baseUrl: settings.baseUrl },
     stream(request, callOptions: CallOptions = {}) {
-      return new ChunkStream<CompletionResult>((signal, delivered) => streamOllama(request, signal, delivered, call), callOptions.signal);
+      return new ChunkStream<CompletionResult>(async function* (signal, delivered) {
+        const response = await call(request, true, signal);
+        const handler = ollamaFrames(request);
+        return yield* driveStream({ provider: PROVIDER, response, decoder: new NDJSONDecoder(), handler, signal, delivered, endMarker: 'the "done": true line' });
+      }, callOptions.signal);
     },
     async complete(request, callOptions: CallOptions = {}) {
       return withCallSignal(PROVIDER, callOptions, async (signal) => {
@@ -54,111 +58,72 @@ export function createOllamaProvider(options: ProviderOptions = {}): Provider {
   };
 }
 
-type Caller = (request: ProviderRequest, stream: boolean, signal: AbortSignal) => Promise<HttpResponse>;
-
 /**
- * One streamed answer: each NDJSON line becomes its thinking, text and tool-call chunks, and the `done: true`
- * line the one final chunk. Lines are handled inline (no per-line closures or spreads): this is the hot path.
- * The chunks one network read completes are yielded together as a batch.
+ * Ollama's transform: each NDJSON line becomes its thinking, text and tool-call chunks; the `done: true` line
+ * (which may carry a last fragment) is the end marker and gives usage and timings.
  */
-async function* streamOllama(
-  request: ProviderRequest,
-  signal: AbortSignal,
-  delivered: Delivered,
-  call: Caller,
-): AsyncGenerator<StreamChunk[], CompletionResult> {
-  const response = await call(request, true, signal);
-  const body = response.body;
-  // Iterated by hand so the lines completed by the last read and by `flush` go through the same loop.
-  const reader = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  const decoder = new NDJSONDecoder();
+function ollamaFrames(request: ProviderRequest): FrameHandler<unknown> {
   const thinking = new TextBuffer();
-  let batch: StreamChunk[] = [];
   const toolCalls: ToolCall[] = [];
   let model = ollamaModelName(request.model);
   let modelSeen = false;
   let chunkIndex = 0;
-  let result: CompletionResult | undefined;
-  let ended = false;
-  try {
-    while (!ended) {
-      const read = await reader.next();
-      ended = read.done === true;
-      const lines = ended ? decoder.flush() : decoder.decode(read.value as Buffer);
-      const now = Date.now(); // the chunks of one read arrived together
-      for (let i = 0; i < lines.length && result === undefined; i++) {
-        const line = asLine(lines[i]);
-        if (line.error !== undefined) throw streamErrorEvent(PROVIDER, ollamaErrorMessage(line.error));
-        if (!modelSeen) {
-          modelSeen = true;
-          if (typeof line.model === "string" && line.model !== "") model = line.model;
+  let doneLine: OllamaChatLine | undefined;
+  return {
+    frame(value, out, now) {
+      const line = asLine(value);
+      if (line.error !== undefined) throw streamErrorEvent(PROVIDER, ollamaErrorMessage(line.error));
+      if (!modelSeen) {
+        modelSeen = true;
+        if (typeof line.model === "string" && line.model !== "") model = line.model;
+      }
+      const message = line.message;
+      if (message) {
+        const reasoning = message.thinking;
+        if (typeof reasoning === "string" && reasoning.length > 0) {
+          thinking.append(reasoning);
+          const m = meta(model, chunkIndex++);
+          m.thinking = reasoning;
+          out.push(makeChunk("thinking", "", m, now));
         }
-        const message = line.message;
-        if (message) {
-          const reasoning = message.thinking;
-          if (typeof reasoning === "string" && reasoning.length > 0) {
-            thinking.append(reasoning);
+        // Also on the done line, which may carry the last fragment.
+        const content = message.content;
+        if (typeof content === "string" && content.length > 0) out.push(makeChunk("text", content, meta(model, chunkIndex++), now));
+        const calls = message.tool_calls;
+        if (Array.isArray(calls)) {
+          // Ollama sends each call whole: one delta (for UIs that render deltas) and the call itself.
+          for (let c = 0; c < calls.length; c++) {
+            const index = toolCalls.length;
+            const toolCall = convertOllamaToolCall(calls[c], index);
+            toolCalls.push(toolCall);
+            const d = meta(model, chunkIndex++);
+            d.toolCall = { index, id: toolCall.id, name: toolCall.name, argumentsDelta: JSON.stringify(toolCall.arguments) };
+            out.push(makeChunk("tool_call_delta", "", d, now));
             const m = meta(model, chunkIndex++);
-            m.thinking = reasoning;
-            batch.push(makeChunk("thinking", "", m));
-          }
-          // Also on the done line, which may carry the last fragment.
-          const content = message.content;
-          if (typeof content === "string" && content.length > 0) batch.push(makeChunk("text", content, meta(model, chunkIndex++), now));
-          const calls = message.tool_calls;
-          if (Array.isArray(calls)) {
-            // Ollama sends each call whole: one delta (for UIs that render deltas) and the call itself.
-            for (let c = 0; c < calls.length; c++) {
-              const index = toolCalls.length;
-              const toolCall = convertOllamaToolCall(calls[c], index);
-              toolCalls.push(toolCall);
-              const d = meta(model, chunkIndex++);
-              d.toolCall = { index, id: toolCall.id, name: toolCall.name, argumentsDelta: JSON.stringify(toolCall.arguments) };
-              batch.push(makeChunk("tool_call_delta", "", d));
-              const m = meta(model, chunkIndex++);
-              m.toolCall = toolCall;
-              batch.push(makeChunk("tool_call", "", m));
-            }
+            m.toolCall = toolCall;
+            out.push(makeChunk("tool_call", "", m, now));
           }
         }
-        if (line.done === true) {
-          // Its content is the delivered text, filled in once the consumer has taken the final chunk.
-          result = completion(line, model, "", thinking, toolCalls);
-          const final = meta(model, chunkIndex++);
-          final.finishReason = result.finishReason;
-          if (result.providerFinishReason !== undefined) final.providerFinishReason = result.providerFinishReason;
-          if (result.usage !== undefined) final.usage = result.usage;
-          const timings = convertOllamaTimings(line);
-          if (timings !== undefined) final.timings = timings;
-          batch.push(makeChunk("final", "", final));
-        }
       }
-      if (batch.length > 0) {
-        yield batch;
-        batch = [];
-      }
-      if (result !== undefined) result.content = delivered.text;
-    }
-    if (result === undefined) throw truncated(PROVIDER, 'the "done": true line');
-    return result;
-  } catch (error) {
-    // Chunks decoded before the failure are not lost: hand them over first (unless the consumer aborted).
-    if (batch.length > 0 && !signal.aborted) {
-      const pending = batch;
-      batch = [];
-      yield pending;
-    }
-    // After the done line the answer is whole; a reset or stray bytes before EOF change nothing.
-    if (result !== undefined) {
-      result.content = delivered.text;
-      return result;
-    }
-    throw interruption(PROVIDER, error, signal, delivered.text);
-  } finally {
-    // Not read to EOF (error, abort, early break): close the socket now rather than drain it.
-    // Read to EOF, the keep-alive socket goes back to the pool.
-    if (!ended) body.destroy();
-  }
+      if (line.done !== true) return false;
+      doneLine = line;
+      return true;
+    },
+    finish(out) {
+      const line = doneLine as OllamaChatLine;
+      const summary = completion(line, model, "", thinking, toolCalls);
+      const final = meta(model, chunkIndex++);
+      final.finishReason = summary.finishReason;
+      if (summary.providerFinishReason !== undefined) final.providerFinishReason = summary.providerFinishReason;
+      if (summary.usage !== undefined) final.usage = summary.usage;
+      const timings = convertOllamaTimings(line);
+      if (timings !== undefined) final.timings = timings;
+      out.push(makeChunk("final", "", final));
+    },
+    result(text) {
+      return completion(doneLine as OllamaChatLine, model, text, thinking, toolCalls);
+    },
+  };
 }
 
 /** The per-chunk metadata; one literal so every chunk's metadata has the same shape. */

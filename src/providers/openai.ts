@@ -1,9 +1,10 @@
-import { makeChunk, type ChunkMetadata, type StreamChunk, type ToolCall, type Usage } from "../stream/chunk.js";
-import { ChunkStream, type Delivered } from "../stream/chunk-stream.js";
+import { makeChunk, type ChunkMetadata, type FinishReason, type StreamChunk, type ToolCall, type Usage } from "../stream/chunk.js";
+import { ChunkStream } from "../stream/chunk-stream.js";
 import { WireFormatError } from "../stream/errors.js";
 import { TextBuffer } from "../stream/text-buffer.js";
-import { SSEDecoder } from "../wire/sse.js";
-import { interruption, parseToolArguments, readWholeBody, withCallSignal, requireApiKey, resolveSettings, streamErrorEvent, truncated } from "./common.js";
+import { SSEDecoder, type SSEEvent } from "../wire/sse.js";
+import { driveStream, type FrameHandler } from "./stream-driver.js";
+import { parseToolArguments, readWholeBody, requireApiKey, resolveSettings, streamErrorEvent, withCallSignal } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import {
   buildOpenAIBody,
@@ -74,7 +75,11 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
     supportsThinking: true,
     settings: { timeout: settings.timeout, maxRetries: settings.maxRetries, baseUrl: settings.baseUrl },
     stream(request, callOptions: CallOptions = {}) {
-      return new ChunkStream<CompletionResult>((signal, delivered) => streamOpenAI(request, signal, delivered, call), callOptions.signal);
+      return new ChunkStream<CompletionResult>(async function* (signal, delivered) {
+        const response = await call(request, true, signal);
+        const handler = openAIFrames(request);
+        return yield* driveStream({ provider: PROVIDER, response, decoder: new SSEDecoder(), handler, signal, delivered, endMarker: "data: [DONE]" });
+      }, callOptions.signal);
     },
     async complete(request, callOptions: CallOptions = {}) {
       return withCallSignal(PROVIDER, callOptions, async (signal) => {
@@ -85,124 +90,88 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
   };
 }
 
-type Caller = (request: ProviderRequest, stream: boolean, signal: AbortSignal) => ReturnType<typeof openResponse>;
 
-/**
- * The stream: post, then one pass over the SSE events. The chunks one network read completes are yielded
- * together as a batch; the `ChunkStream` hands them out one by one.
- */
-async function* streamOpenAI(
-  request: ProviderRequest,
-  signal: AbortSignal,
-  delivered: Delivered,
-  call: Caller,
-): AsyncGenerator<StreamChunk[], CompletionResult> {
-  const response = await call(request, true, signal);
-  const decoder = new SSEDecoder();
+/** OpenAI's transform: `chat.completion.chunk` events → chunks, `[DONE]` the end marker. */
+function openAIFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
   const thinking = new TextBuffer();
-  let batch: StreamChunk[] = [];
   const tools = new ToolCallAssembler();
   const toolCalls: ToolCall[] = [];
   let model = request.model;
   let id: string | undefined;
   let usage: Usage | undefined;
   let rawFinish: string | undefined;
+  let finishReason: FinishReason = "stop";
   let chunkIndex = 0;
-  let done = false;
-  try {
-    read: for await (const bytes of response.body as AsyncIterable<Buffer>) {
-      const events = decoder.decode(bytes);
-      const now = Date.now(); // the chunks of one read arrived together
-      for (let e = 0; e < events.length; e++) {
-        const event = events[e]!;
-        const data = event.data;
-        if (data === "[DONE]") {
-          done = true;
-          break read;
+  return {
+    frame(event, out, now) {
+      const data = event.data;
+      if (data === "[DONE]") return true;
+      const json = parseEvent(data);
+      if (json.error) throw errorEvent(json.error);
+      if (event.type === "error") throw errorEvent(data);
+      if (id === undefined) {
+        id = json.id;
+        if (json.model) model = json.model;
+      }
+      if (json.usage) usage = convertOpenAIUsage(json.usage);
+      const choice = json.choices?.[0];
+      if (choice === undefined) return false;
+      const delta = choice.delta;
+      if (delta) {
+        const content = delta.content;
+        if (content) out.push(makeChunk("text", content, meta(model, chunkIndex++), now));
+        const reasoning = delta.reasoning_content ?? delta.reasoning;
+        if (reasoning) {
+          thinking.append(reasoning);
+          const m = meta(model, chunkIndex++);
+          m.thinking = reasoning;
+          out.push(makeChunk("thinking", "", m, now));
         }
-        const json = parseEvent(data);
-        if (json.error) throw errorEvent(json.error);
-        if (event.type === "error") throw errorEvent(data);
-        if (id === undefined) {
-          id = json.id;
-          if (json.model) model = json.model;
+        if (delta.refusal) {
+          const m = meta(model, chunkIndex++);
+          m.refusal = delta.refusal;
+          out.push(makeChunk("text", "", m, now));
         }
-        if (json.usage) usage = convertOpenAIUsage(json.usage);
-        const choice = json.choices?.[0];
-        if (choice === undefined) continue;
-        const delta = choice.delta;
-        if (delta) {
-          const content = delta.content;
-          if (content) batch.push(makeChunk("text", content, meta(model, chunkIndex++), now));
-          const reasoning = delta.reasoning_content ?? delta.reasoning;
-          if (reasoning) {
-            thinking.append(reasoning);
+        const fragments = delta.tool_calls;
+        if (fragments) {
+          for (let t = 0; t < fragments.length; t++) {
+            const f = fragments[t]!;
+            const index = f.index ?? 0;
+            const argumentsDelta = f.function?.arguments ?? "";
+            tools.add(index, f.id, f.function?.name, argumentsDelta);
             const m = meta(model, chunkIndex++);
-            m.thinking = reasoning;
-            batch.push(makeChunk("thinking", "", m));
+            m.toolCall = { index, argumentsDelta, ...(f.id ? { id: f.id } : {}), ...(f.function?.name ? { name: f.function.name } : {}) };
+            out.push(makeChunk("tool_call_delta", "", m, now));
           }
-          if (delta.refusal) {
-            const m = meta(model, chunkIndex++);
-            m.refusal = delta.refusal;
-            batch.push(makeChunk("text", "", m));
-          }
-          const fragments = delta.tool_calls;
-          if (fragments) {
-            for (let t = 0; t < fragments.length; t++) {
-              const f = fragments[t]!;
-              const index = f.index ?? 0;
-              const argumentsDelta = f.function?.arguments ?? "";
-              tools.add(index, f.id, f.function?.name, argumentsDelta);
-              const m = meta(model, chunkIndex++);
-              m.toolCall = { index, argumentsDelta, ...(f.id ? { id: f.id } : {}), ...(f.function?.name ? { name: f.function.name } : {}) };
-              batch.push(makeChunk("tool_call_delta", "", m));
-            }
-          }
-        }
-        if (choice.finish_reason) {
-          rawFinish = choice.finish_reason;
-          // The calls are whole once their choice finishes; hand them over before the usage chunk arrives.
-          for (const toolCall of tools.complete()) batch.push(toolCallChunk(toolCall, model, chunkIndex++, toolCalls));
         }
       }
-      if (batch.length > 0) {
-        yield batch;
-        batch = [];
+      if (choice.finish_reason) {
+        rawFinish = choice.finish_reason;
+        // The calls are whole once their choice finishes; hand them over before the usage chunk arrives.
+        for (const toolCall of tools.complete()) out.push(toolCallChunk(toolCall, model, chunkIndex++, toolCalls));
       }
-    }
-    if (!done) {
-      decoder.flush();
-      throw truncated(PROVIDER, "data: [DONE]");
-    }
-    for (const toolCall of tools.complete()) batch.push(toolCallChunk(toolCall, model, chunkIndex++, toolCalls));
-    const finishReason = toolCalls.length > 0 && rawFinish === "stop" ? "tool_calls" : mapOpenAIFinishReason(rawFinish);
-    const final = meta(model, chunkIndex);
-    final.finishReason = finishReason;
-    if (rawFinish !== undefined) final.providerFinishReason = rawFinish;
-    if (usage !== undefined) final.usage = usage;
-    if (id !== undefined) final.responseId = id;
-    batch.push(makeChunk("final", "", final));
-    yield batch;
-    batch = [];
-    // Resumed only once the consumer has taken every chunk, so the delivered text is the whole answer.
-    const result: CompletionResult = { content: delivered.text, toolCalls, finishReason, provider: PROVIDER, model };
-    if (thinking.length > 0) result.thinking = thinking.toString();
-    if (usage !== undefined) result.usage = usage;
-    if (rawFinish !== undefined) result.providerFinishReason = rawFinish;
-    if (id !== undefined) result.id = id;
-    return result;
-  } catch (error) {
-    // Chunks decoded before the failure are not lost: hand them over first (unless the consumer aborted).
-    if (batch.length > 0 && !signal.aborted) {
-      const pending = batch;
-      batch = [];
-      yield pending;
-    }
-    throw interruption(PROVIDER, error, signal, delivered.text);
-  } finally {
-    // Not read to the end (error, abort, early break): close the socket now rather than drain it.
-    if (!done) response.body.destroy();
-  }
+      return false;
+    },
+    finish(out) {
+      for (const toolCall of tools.complete()) out.push(toolCallChunk(toolCall, model, chunkIndex++, toolCalls));
+      // A forced tool_choice can end with "stop": what was called decides.
+      finishReason = toolCalls.length > 0 && rawFinish === "stop" ? "tool_calls" : mapOpenAIFinishReason(rawFinish);
+      const final = meta(model, chunkIndex);
+      final.finishReason = finishReason;
+      if (rawFinish !== undefined) final.providerFinishReason = rawFinish;
+      if (usage !== undefined) final.usage = usage;
+      if (id !== undefined) final.responseId = id;
+      out.push(makeChunk("final", "", final));
+    },
+    result(text) {
+      const result: CompletionResult = { content: text, toolCalls, finishReason, provider: PROVIDER, model };
+      if (thinking.length > 0) result.thinking = thinking.toString();
+      if (usage !== undefined) result.usage = usage;
+      if (rawFinish !== undefined) result.providerFinishReason = rawFinish;
+      if (id !== undefined) result.id = id;
+      return result;
+    },
+  };
 }
 
 /** The per-chunk metadata; one literal so every chunk's metadata has the same shape. */

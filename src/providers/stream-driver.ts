@@ -1,0 +1,99 @@
+import type { StreamChunk } from "../stream/chunk.js";
+import type { Delivered } from "../stream/chunk-stream.js";
+import type { HttpResponse } from "../transport/http.js";
+import { interruption, truncated } from "./common.js";
+import type { CompletionResult } from "./provider.js";
+
+/** Bytes → frames (SSE events, NDJSON values): `SSEDecoder` and `NDJSONDecoder` both fit. */
+export interface FrameDecoder<F> {
+  decode(bytes: Uint8Array): F[];
+  flush(): F[];
+}
+
+/**
+ * One protocol's transform, the only part that differs between adapters: it turns frames into chunks and
+ * knows the protocol's end marker. State lives in the handler (one per stream), never per frame.
+ */
+export interface FrameHandler<F> {
+  /** Pushes the chunks of one frame onto `out`; true when the frame is the end marker. Throws on an error frame. */
+  frame(frame: F, out: StreamChunk[], now: number): boolean;
+  /** After the end marker: pushes the closing chunks (calls left open, the final chunk). */
+  finish(out: StreamChunk[]): void;
+  /** The whole answer; called once every chunk was delivered, with the delivered text. */
+  result(text: string): CompletionResult;
+}
+
+/** How long to wait for the server to end a response after the protocol's end marker before closing it. */
+const DRAIN_GRACE_MS = 1_000;
+
+/**
+ * Reads a streamed response to its end marker: each network read is decoded, its frames become chunks, and
+ * the chunks of one read are yielded together as one batch (a `ChunkStream` hands them out one by one).
+ * Anything that stops the stream before the end marker becomes a `StreamInterruptedError` with exactly the
+ * text delivered so far, after the chunks already decoded have been handed over. After the end marker the
+ * rest of the body is read so the keep-alive socket returns to the pool; a connection closed early (error,
+ * abort, `break`) is destroyed at once.
+ */
+export async function* driveStream<F>(options: {
+  provider: string;
+  response: HttpResponse;
+  decoder: FrameDecoder<F>;
+  handler: FrameHandler<F>;
+  signal: AbortSignal;
+  delivered: Delivered;
+  /** Named in the error when the body ends without it, e.g. "data: [DONE]". */
+  endMarker: string;
+}): AsyncGenerator<StreamChunk[], CompletionResult> {
+  const { provider, decoder, handler, signal, delivered } = options;
+  const body = options.response.body;
+  const reader = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  let batch: StreamChunk[] = [];
+  let ended = false;
+  let eof = false;
+  try {
+    try {
+      while (!ended && !eof) {
+        const read = await reader.next();
+        eof = read.done === true;
+        const frames = eof ? decoder.flush() : decoder.decode(read.value as Uint8Array);
+        const now = Date.now(); // the chunks of one read arrived together
+        for (let i = 0; i < frames.length && !ended; i++) ended = handler.frame(frames[i]!, batch, now);
+        if (ended) handler.finish(batch);
+        if (batch.length > 0) {
+          const out = batch;
+          batch = [];
+          yield out;
+        }
+      }
+      if (!ended) throw truncated(provider, options.endMarker);
+    } catch (error) {
+      // Chunks decoded before the failure are not lost: hand them over first (unless the consumer aborted).
+      if (batch.length > 0 && !signal.aborted) {
+        const pending = batch;
+        batch = [];
+        yield pending;
+      }
+      throw interruption(provider, error, signal, delivered.text);
+    }
+    if (!eof) eof = await drain(reader, () => body.destroy());
+    // Resumed only once the consumer has taken every chunk, so the delivered text is the whole answer.
+    return handler.result(delivered.text);
+  } finally {
+    if (!eof) body.destroy();
+  }
+}
+
+/** Reads and drops what follows the end marker until EOF; true if EOF came within the grace period. */
+async function drain(reader: AsyncIterator<Uint8Array>, close: () => void): Promise<boolean> {
+  const timer = setTimeout(close, DRAIN_GRACE_MS);
+  try {
+    while ((await reader.next()).done !== true) {
+      // the answer is whole; trailing bytes change nothing
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
