@@ -1,13 +1,12 @@
 import { makeChunk, type ChunkMetadata, type StreamChunk, type ToolCall, type Usage } from "../stream/chunk.js";
-import { ChunkStream } from "../stream/chunk-stream.js";
 import { ConfigurationError, WireFormatError } from "../stream/errors.js";
 import { TextBuffer } from "../stream/text-buffer.js";
 import { SSEDecoder, type SSEEvent } from "../wire/sse.js";
-import { driveStream, type FrameHandler } from "./stream-driver.js";
-import { parseToolArguments, readWholeBody, requireApiKey, resolveSettings, streamErrorEvent, withCallSignal } from "./common.js";
+import { httpProvider, type FrameHandler } from "./stream-driver.js";
+import { parseToolArguments, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import { buildAnthropicBody, convertAnthropicUsage, mapAnthropicFinishReason, type AnthropicUsage } from "./anthropic-messages.js";
-import type { CallOptions, CompletionResult, Provider, ProviderOptions, ProviderRequest } from "./provider.js";
+import type { CompletionResult, Provider, ProviderOptions, ProviderRequest } from "./provider.js";
 
 const PROVIDER = "anthropic";
 const API_KEY_ENV = "ANTHROPIC_API_KEY";
@@ -93,26 +92,15 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     });
   };
 
-  return {
+  return httpProvider({
     name: PROVIDER,
-    supportsStreaming: true,
-    supportsTools: true,
-    supportsThinking: true,
-    settings: { timeout: settings.timeout, maxRetries: settings.maxRetries, baseUrl: settings.baseUrl },
-    stream(request, callOptions: CallOptions = {}) {
-      return new ChunkStream<CompletionResult>(async function* (signal, delivered) {
-        const response = await call(request, true, signal);
-        const handler = anthropicFrames(request);
-        return yield* driveStream({ provider: PROVIDER, response, decoder: new SSEDecoder(), handler, signal, delivered, endMarker: "message_stop" });
-      }, callOptions.signal);
-    },
-    async complete(request, callOptions: CallOptions = {}) {
-      return withCallSignal(PROVIDER, callOptions, async (signal) => {
-        const response = await call(request, false, signal);
-        return parseCompletion(await readWholeBody(PROVIDER, response, signal), request);
-      });
-    },
-  };
+    settings,
+    call,
+    decoder: () => new SSEDecoder(),
+    frames: anthropicFrames,
+    endMarker: "message_stop",
+    parseCompletion,
+  });
 }
 
 /**

@@ -1,9 +1,8 @@
 import { makeChunk, type ChunkMetadata, type ToolCall } from "../stream/chunk.js";
-import { ChunkStream } from "../stream/chunk-stream.js";
 import { WireFormatError } from "../stream/errors.js";
 import { TextBuffer } from "../stream/text-buffer.js";
 import { NDJSONDecoder } from "../wire/ndjson.js";
-import { driveStream, type FrameHandler } from "./stream-driver.js";
+import { httpProvider, type FrameHandler } from "./stream-driver.js";
 import { readWholeBody, resolveSettings, streamErrorEvent, withCallSignal, type ResolvedSettings } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import {
@@ -36,26 +35,15 @@ export function createOllamaProvider(options: ProviderOptions = {}): Provider {
       body: JSON.stringify(buildOllamaBody(request, stream)),
     });
 
-  return {
+  return httpProvider({
     name: PROVIDER,
-    supportsStreaming: true,
-    supportsTools: true,
-    supportsThinking: true,
-    settings: { timeout: settings.timeout, maxRetries: settings.maxRetries, baseUrl: settings.baseUrl },
-    stream(request, callOptions: CallOptions = {}) {
-      return new ChunkStream<CompletionResult>(async function* (signal, delivered) {
-        const response = await call(request, true, signal);
-        const handler = ollamaFrames(request);
-        return yield* driveStream({ provider: PROVIDER, response, decoder: new NDJSONDecoder(), handler, signal, delivered, endMarker: 'the "done": true line' });
-      }, callOptions.signal);
-    },
-    async complete(request, callOptions: CallOptions = {}) {
-      return withCallSignal(PROVIDER, callOptions, async (signal) => {
-        const response = await call(request, false, signal);
-        return parseCompletion(await readWholeBody(PROVIDER, response, signal), request);
-      });
-    },
-  };
+    settings,
+    call,
+    decoder: () => new NDJSONDecoder(),
+    frames: ollamaFrames,
+    endMarker: 'the "done": true line',
+    parseCompletion,
+  });
 }
 
 /**

@@ -1,10 +1,9 @@
 import { makeChunk, type ChunkMetadata, type FinishReason, type StreamChunk, type ToolCall, type Usage } from "../stream/chunk.js";
-import { ChunkStream } from "../stream/chunk-stream.js";
 import { WireFormatError } from "../stream/errors.js";
 import { TextBuffer } from "../stream/text-buffer.js";
 import { SSEDecoder, type SSEEvent } from "../wire/sse.js";
-import { driveStream, type FrameHandler } from "./stream-driver.js";
-import { parseToolArguments, readWholeBody, requireApiKey, resolveSettings, streamErrorEvent, withCallSignal } from "./common.js";
+import { httpProvider, type FrameHandler } from "./stream-driver.js";
+import { parseToolArguments, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import {
   buildOpenAIBody,
@@ -13,7 +12,7 @@ import {
   ToolCallAssembler,
   type OpenAIUsage,
 } from "./openai-messages.js";
-import type { CallOptions, CompletionResult, Provider, ProviderOptions, ProviderRequest } from "./provider.js";
+import type { CompletionResult, Provider, ProviderOptions, ProviderRequest } from "./provider.js";
 
 const PROVIDER = "openai";
 
@@ -68,26 +67,15 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
     });
   };
 
-  return {
+  return httpProvider({
     name: PROVIDER,
-    supportsStreaming: true,
-    supportsTools: true,
-    supportsThinking: true,
-    settings: { timeout: settings.timeout, maxRetries: settings.maxRetries, baseUrl: settings.baseUrl },
-    stream(request, callOptions: CallOptions = {}) {
-      return new ChunkStream<CompletionResult>(async function* (signal, delivered) {
-        const response = await call(request, true, signal);
-        const handler = openAIFrames(request);
-        return yield* driveStream({ provider: PROVIDER, response, decoder: new SSEDecoder(), handler, signal, delivered, endMarker: "data: [DONE]" });
-      }, callOptions.signal);
-    },
-    async complete(request, callOptions: CallOptions = {}) {
-      return withCallSignal(PROVIDER, callOptions, async (signal) => {
-        const response = await call(request, false, signal);
-        return parseCompletion(await readWholeBody(PROVIDER, response, signal), request);
-      });
-    },
-  };
+    settings,
+    call,
+    decoder: () => new SSEDecoder(),
+    frames: openAIFrames,
+    endMarker: "data: [DONE]",
+    parseCompletion,
+  });
 }
 
 

@@ -1,8 +1,8 @@
 import type { StreamChunk } from "../stream/chunk.js";
-import type { Delivered } from "../stream/chunk-stream.js";
+import { ChunkStream, type Delivered } from "../stream/chunk-stream.js";
 import type { HttpResponse } from "../transport/http.js";
-import { interruption, truncated } from "./common.js";
-import type { CompletionResult } from "./provider.js";
+import { interruption, readWholeBody, truncated, withCallSignal, type ResolvedSettings } from "./common.js";
+import type { CallOptions, CompletionResult, Provider, ProviderRequest } from "./provider.js";
 
 /** Bytes → frames (SSE events, NDJSON values): `SSEDecoder` and `NDJSONDecoder` both fit. */
 export interface FrameDecoder<F> {
@@ -96,4 +96,44 @@ async function drain(reader: AsyncIterator<Uint8Array>, close: () => void): Prom
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** What makes an HTTP provider: how to call it, and how to read its streamed and whole answers. */
+export interface HttpProviderSpec<F> {
+  name: string;
+  settings: ResolvedSettings;
+  /** Sends the request; resolves with a 2xx response whose body is unread (see `openResponse`). */
+  call(request: ProviderRequest, stream: boolean, signal: AbortSignal): Promise<HttpResponse>;
+  /** A fresh decoder for one streamed body. */
+  decoder(): FrameDecoder<F>;
+  /** A fresh transform for one streamed answer. */
+  frames(request: ProviderRequest): FrameHandler<F>;
+  endMarker: string;
+  /** The non-streaming body → a completion. */
+  parseCompletion(bodyText: string, request: ProviderRequest): CompletionResult;
+}
+
+/** Builds a `Provider` from its spec; the three adapters differ only in their specs. */
+export function httpProvider<F>(spec: HttpProviderSpec<F>): Provider {
+  const { name, settings } = spec;
+  return {
+    name,
+    supportsStreaming: true,
+    supportsTools: true,
+    supportsThinking: true,
+    settings: { timeout: settings.timeout, maxRetries: settings.maxRetries, baseUrl: settings.baseUrl },
+    stream(request, callOptions: CallOptions = {}) {
+      return new ChunkStream<CompletionResult>(async function* (signal, delivered) {
+        const response = await spec.call(request, true, signal);
+        const handler = spec.frames(request);
+        return yield* driveStream({ provider: name, response, decoder: spec.decoder(), handler, signal, delivered, endMarker: spec.endMarker });
+      }, callOptions.signal);
+    },
+    complete(request, callOptions: CallOptions = {}) {
+      return withCallSignal(name, callOptions, async (signal) => {
+        const response = await spec.call(request, false, signal);
+        return spec.parseCompletion(await readWholeBody(name, response, signal), request);
+      });
+    },
+  };
 }
