@@ -3,7 +3,7 @@ import { ConfigurationError, WireFormatError } from "../stream/errors.js";
 import { TextBuffer } from "../stream/text-buffer.js";
 import { SSEDecoder, type SSEEvent } from "../wire/sse.js";
 import { httpProvider, type FrameHandler } from "./stream-driver.js";
-import { parseToolArguments, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
+import { jsonCall, parseToolArguments, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import { buildAnthropicBody, convertAnthropicUsage, mapAnthropicFinishReason, type AnthropicUsage } from "./anthropic-messages.js";
 import type { CompletionResult, Provider, ProviderOptions, ProviderRequest } from "./provider.js";
@@ -72,23 +72,13 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   }
 
   const call = (request: ProviderRequest, stream: boolean, signal: AbortSignal) => {
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      accept: stream ? "text/event-stream" : "application/json",
-      "anthropic-version": apiVersion,
-      ...settings.headers,
-    };
     const apiKey = keyRequired ? requireApiKey(settings, PROVIDER, API_KEY_ENV) : settings.apiKey;
+    const headers: Record<string, string> = { "anthropic-version": apiVersion };
     if (apiKey) headers["x-api-key"] = apiKey;
     return openResponse({
-      provider: PROVIDER,
+      ...jsonCall(PROVIDER, settings, signal, { accept: stream ? "text/event-stream" : "application/json", headers, apiKey }),
       url: joinUrl(settings.baseUrl, "/v1/messages"),
-      headers,
       body: JSON.stringify(buildAnthropicBody(request, stream, defaultMaxTokens)),
-      signal,
-      timeout: settings.timeout,
-      maxRetries: settings.maxRetries,
-      secrets: apiKey ? [apiKey] : [],
     });
   };
 

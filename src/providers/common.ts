@@ -1,7 +1,7 @@
 import { ConfigurationError, ProviderError, StreamInterruptedError, WireFormatError, isAbortError } from "../stream/errors.js";
 import type { FinishReason } from "../stream/chunk.js";
 import type { ProviderOptions } from "./provider.js";
-import { joinUrl } from "./http-call.js";
+import { joinUrl, type ProviderCall } from "./http-call.js";
 import { IdleTimeoutError, readText, type HttpResponse } from "../transport/http.js";
 import type { CallOptions } from "./provider.js";
 
@@ -149,4 +149,24 @@ export async function readWholeBody(provider: string, response: HttpResponse, si
   } catch (error) {
     throw interruption(provider, error, signal, "");
   }
+}
+
+/**
+ * The parts of a `ProviderCall` every JSON request of a provider shares: content type and accept headers,
+ * the user's extra headers, idle timeout, retries, and the key that must never appear in an error.
+ */
+export function jsonCall(
+  provider: string,
+  settings: ResolvedSettings,
+  signal: AbortSignal,
+  options: { accept: string; headers?: Record<string, string>; apiKey?: string | undefined },
+): Omit<ProviderCall, "url"> {
+  return {
+    provider,
+    headers: { "content-type": "application/json", accept: options.accept, ...options.headers, ...settings.headers },
+    signal,
+    timeout: settings.timeout,
+    maxRetries: settings.maxRetries,
+    secrets: options.apiKey ? [options.apiKey] : [],
+  };
 }

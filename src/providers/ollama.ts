@@ -3,7 +3,7 @@ import { WireFormatError } from "../stream/errors.js";
 import { TextBuffer } from "../stream/text-buffer.js";
 import { NDJSONDecoder } from "../wire/ndjson.js";
 import { httpProvider, type FrameHandler } from "./stream-driver.js";
-import { readWholeBody, resolveSettings, streamErrorEvent, withCallSignal, type ResolvedSettings } from "./common.js";
+import { jsonCall, readWholeBody, resolveSettings, streamErrorEvent, withCallSignal, type ResolvedSettings } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import {
   buildOllamaBody,
@@ -277,19 +277,10 @@ async function requestJson(
   });
 }
 
-/** What every Ollama call shares: headers (with the key when there is one), timeout, retries, secrets. */
+/** What every Ollama call shares; the key (ollama.com) goes as a bearer token when there is one. */
 function callBase(settings: ResolvedSettings, accept: string, signal: AbortSignal) {
-  const headers: Record<string, string> = { "content-type": "application/json", accept, ...settings.headers };
   const apiKey = settings.apiKey;
-  if (apiKey) headers["authorization"] = `Bearer ${apiKey}`;
-  return {
-    provider: PROVIDER,
-    headers,
-    signal,
-    timeout: settings.timeout,
-    maxRetries: settings.maxRetries,
-    secrets: apiKey ? [apiKey] : [],
-  };
+  return jsonCall(PROVIDER, settings, signal, { accept, headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {}, apiKey });
 }
 
 function convertDetails(value: unknown): OllamaModelDetails | undefined {

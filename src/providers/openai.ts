@@ -3,7 +3,7 @@ import { WireFormatError } from "../stream/errors.js";
 import { TextBuffer } from "../stream/text-buffer.js";
 import { SSEDecoder, type SSEEvent } from "../wire/sse.js";
 import { httpProvider, type FrameHandler } from "./stream-driver.js";
-import { parseToolArguments, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
+import { jsonCall, parseToolArguments, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import {
   buildOpenAIBody,
@@ -47,23 +47,17 @@ interface OpenAIChunk {
 export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provider {
   const settings = resolveSettings(options, { baseUrl: "https://api.openai.com/v1", apiKeyEnv: "OPENAI_API_KEY" });
   const keyRequired = options.baseUrl === undefined;
-  const extraHeaders: Record<string, string> = { ...settings.headers };
-  if (options.organization !== undefined) extraHeaders["openai-organization"] = options.organization;
-  if (options.project !== undefined) extraHeaders["openai-project"] = options.project;
+  const orgHeaders: Record<string, string> = {};
+  if (options.organization !== undefined) orgHeaders["openai-organization"] = options.organization;
+  if (options.project !== undefined) orgHeaders["openai-project"] = options.project;
 
   const call = (request: ProviderRequest, stream: boolean, signal: AbortSignal) => {
-    const headers: Record<string, string> = { "content-type": "application/json", accept: stream ? "text/event-stream" : "application/json", ...extraHeaders };
     const apiKey = keyRequired ? requireApiKey(settings, PROVIDER, "OPENAI_API_KEY") : settings.apiKey;
-    if (apiKey) headers["authorization"] = `Bearer ${apiKey}`;
+    const headers = apiKey ? { ...orgHeaders, authorization: `Bearer ${apiKey}` } : orgHeaders;
     return openResponse({
-      provider: PROVIDER,
+      ...jsonCall(PROVIDER, settings, signal, { accept: stream ? "text/event-stream" : "application/json", headers, apiKey }),
       url: joinUrl(settings.baseUrl, "/chat/completions"),
-      headers,
       body: JSON.stringify(buildOpenAIBody(request, stream)),
-      signal,
-      timeout: settings.timeout,
-      maxRetries: settings.maxRetries,
-      secrets: apiKey ? [apiKey] : [],
     });
   };
 
