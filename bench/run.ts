@@ -15,7 +15,7 @@ import { REPO_ROOT } from "./lib/paths.js";
 import { runChild, startEmulatorProcess } from "./lib/processes.js";
 import { aggregate } from "./lib/results.js";
 import type { ChildReport, Row } from "./lib/types.js";
-import { writeOutputs, printReport } from "./report/output.js";
+import { machine, printReport, writeOutputs } from "./report/output.js";
 import { profileMisses } from "./report/profile.js";
 import { evaluateTargets } from "./report/targets.js";
 import { SCENARIOS } from "./scenarios/index.js";
@@ -45,6 +45,8 @@ if (!existsSync(resolve(REPO_ROOT, "dist/index.js"))) {
 }
 
 const started = Date.now();
+// Taken now: other work may land (and the commit move) while a long run goes on.
+const host = machine();
 const emulator = await startEmulatorProcess();
 const rows: Row[] = [];
 try {
@@ -68,7 +70,7 @@ try {
   }
   const targets = evaluateTargets(rows, quick);
   printReport(rows, targets, quick);
-  if (!values["no-write"]) await writeOutputs(rows, targets, { quick, runs, argv: process.argv.slice(2), seconds: (Date.now() - started) / 1000 });
+  if (!values["no-write"]) await writeOutputs(rows, targets, host, { quick, runs, argv: process.argv.slice(2), seconds: (Date.now() - started) / 1000 });
   if (values.profile) await profileMisses(targets, emulator.url, quick, expectedChars);
 } finally {
   await emulator.stop();

@@ -30,6 +30,8 @@ export function machine() {
   let commit = "unknown";
   try {
     commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+    if (dirty !== "") commit += " (src/ modified)";
   } catch {
     // not a git checkout
   }
@@ -45,10 +47,9 @@ export function machine() {
 }
 
 /** Full runs write next to package.json (committed); quick runs into .build/quick so CI leaves no diff. */
-export async function writeOutputs(rows: readonly Row[], targets: readonly TargetResult[], info: RunInfo): Promise<void> {
+export async function writeOutputs(rows: readonly Row[], targets: readonly TargetResult[], host: ReturnType<typeof machine>, info: RunInfo): Promise<void> {
   const dir = info.quick ? resolve(BENCH_ROOT, ".build/quick") : BENCH_ROOT;
   await mkdir(dir, { recursive: true });
-  const host = machine();
   const command = `npm run bench${info.argv.length > 0 ? ` -- ${info.argv.join(" ")}` : ""}`;
   await writeFile(resolve(dir, "results.json"), `${JSON.stringify({ command, machine: host, ...info, targets, rows }, null, 2)}\n`);
   await writeFile(resolve(dir, "chart.svg"), drawChart(rows, info.quick));
