@@ -3,7 +3,9 @@
  * profiler (around the measured section only), and the profile is summarized: top self-time functions with
  * file:line (dist/ lines mapped back to src/ through the source maps) and the share of our code vs the rest.
  *
- *     node .build/report/profile.js bench/profiles/x.cpuprofile     summarizes an existing profile
+ * The memory scenario also writes a sampling heap profile (bytes allocated per function, collected or not).
+ *
+ *     npm run profile -- profiles/x.cpuprofile      summarizes an existing .cpuprofile or .heapprofile
  */
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -16,14 +18,40 @@ import { runChild } from "../lib/processes.js";
 import type { TargetResult } from "../lib/types.js";
 import { findScenario } from "../scenarios/index.js";
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
 }
 interface CpuProfile {
-  nodes: ProfileNode[];
+  nodes: Array<{ id: number; callFrame: CallFrame; children?: number[] }>;
   samples: number[];
   timeDeltas: number[];
+}
+interface HeapNode {
+  callFrame: CallFrame;
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/** Self cost per frame (with its caller): µs of CPU (.cpuprofile) or bytes allocated (.heapprofile). */
+function selfCosts(path: string): Array<{ frame: CallFrame; caller: CallFrame | undefined; cost: number }> {
+  const data = JSON.parse(readFileSync(path, "utf8")) as CpuProfile | { head: HeapNode };
+  if ("head" in data) {
+    const out: Array<{ frame: CallFrame; caller: CallFrame | undefined; cost: number }> = [];
+    const walk = (node: HeapNode, caller: CallFrame | undefined) => {
+      if (node.selfSize > 0) out.push({ frame: node.callFrame, caller, cost: node.selfSize });
+      for (const child of node.children) walk(child, node.callFrame);
+    };
+    walk(data.head, undefined);
+    return out;
+  }
+  const byId = new Map(data.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, CallFrame>();
+  for (const node of data.nodes) for (const child of node.children ?? []) parent.set(child, node.callFrame);
+  // timeDeltas[i + 1] is the time from sample i to the next one: what sample i stands for.
+  return data.samples.map((id, i) => ({ frame: byId.get(id)!.callFrame, caller: parent.get(id), cost: data.timeDeltas[i + 1] ?? 0 }));
 }
 
 /** Who owns a frame: the share of each is what the summary reports. */
@@ -57,33 +85,37 @@ function where(url: string, line: number, column: number): string {
   return `${relative(REPO_ROOT, path)}:${line + 1}`;
 }
 
-export function summarize(profilePath: string, top = 15): string {
-  const profile = JSON.parse(readFileSync(profilePath, "utf8")) as CpuProfile;
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map<string, { name: string; at: string; cat: string; us: number }>();
+export function summarize(path: string, top = 15): string {
+  const heap = path.endsWith(".heapprofile");
+  const self = new Map<string, { name: string; at: string; cat: string; cost: number }>();
   const cats = new Map<string, number>();
   let total = 0;
-  for (let i = 0; i < profile.samples.length; i++) {
-    const node = byId.get(profile.samples[i]!)!;
-    const us = profile.timeDeltas[i + 1] ?? 0;
-    const { functionName, url, lineNumber, columnNumber } = node.callFrame;
-    const name = functionName || "(anonymous)";
-    const cat = category(url, name);
-    if (cat === "(program / idle)" && name === "(idle)") continue;
-    const at = where(url, lineNumber, columnNumber);
+  for (const { frame, caller, cost } of selfCosts(path)) {
+    const name = frame.functionName || "(anonymous)";
+    if (name === "(idle)") continue;
+    const cat = category(frame.url, name);
+    // A native frame (join, decode, …) says little by itself: name the JS function that called it.
+    const native = frame.url === "" && caller !== undefined && caller.url !== "" && !name.startsWith("(");
+    const at = native ? `← ${caller.functionName || "(anonymous)"} ${where(caller.url, caller.lineNumber, caller.columnNumber)}` : where(frame.url, frame.lineNumber, frame.columnNumber);
     const key = `${name} ${at}`;
-    const entry = self.get(key) ?? { name, at, cat, us: 0 };
-    entry.us += us;
+    const entry = self.get(key) ?? { name, at, cat, cost: 0 };
+    entry.cost += cost;
     self.set(key, entry);
-    cats.set(cat, (cats.get(cat) ?? 0) + us);
-    total += us;
+    cats.set(cat, (cats.get(cat) ?? 0) + cost);
+    total += cost;
   }
-  const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
-  const lines = [`${relative(BENCH_ROOT, profilePath)}: ${(total / 1000).toFixed(0)} ms sampled (idle excluded)`, "", "Self time by owner:"];
-  for (const [cat, us] of [...cats].sort((a, b) => b[1] - a[1])) lines.push(`  ${pct(us)}  ${cat}`);
-  lines.push("", `Top ${top} functions by self time:`);
-  for (const e of [...self.values()].sort((a, b) => b.us - a.us).slice(0, top)) {
-    lines.push(`  ${pct(e.us)}  ${e.name}  ${e.at}  [${e.cat}]`);
+  const pct = (cost: number) => `${((100 * cost) / total).toFixed(1).padStart(5)}%`;
+  const what = heap ? `${(total / 2 ** 20).toFixed(0)} MB allocated (sampled, collected objects included)` : `${(total / 1000).toFixed(0)} ms of CPU sampled (idle excluded)`;
+  const lines = [
+    `${relative(BENCH_ROOT, path)}: ${what}`,
+    "(V8 bills builtins it inlines, such as JSON.parse and object literals, to the calling function.)",
+    "",
+    `${heap ? "Allocations" : "Self time"} by owner:`,
+  ];
+  for (const [cat, cost] of [...cats].sort((a, b) => b[1] - a[1])) lines.push(`  ${pct(cost)}  ${cat}`);
+  lines.push("", `Top ${top} functions by ${heap ? "bytes allocated" : "self time"}:`);
+  for (const e of [...self.values()].sort((a, b) => b.cost - a.cost).slice(0, top)) {
+    lines.push(`  ${pct(e.cost)}  ${e.name}  ${e.at}  [${e.cat}]`);
   }
   return lines.join("\n");
 }
@@ -113,7 +145,8 @@ export async function profileMisses(
       console.log(`\nprofile of ${key} failed: ${report.error}`);
       continue;
     }
-    const text = `MISS: ${target.text}\n${summarize(path)}`;
+    const heapPath = path.replace(/\.cpuprofile$/, ".heapprofile");
+    const text = [`MISS: ${target.text}`, summarize(path), ...(existsSync(heapPath) ? ["", summarize(heapPath)] : [])].join("\n");
     await writeFile(resolve(dir, `${key}.txt`), `${text}\n`);
     console.log(`\n${text}`);
   }

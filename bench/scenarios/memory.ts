@@ -4,7 +4,7 @@
  * (an agent with its history, an SDK's result) are still held, plus the peak sampled during the stream.
  */
 import { clientId, CLIENTS } from "../clients/index.js";
-import { collect, peakSampler, profiled } from "../lib/probe.js";
+import { collect, footprint, peakSampler, profiled } from "../lib/probe.js";
 import { MB } from "../lib/stats.js";
 import type { StreamOutcome } from "../lib/types.js";
 import { benchHeaders, check, noop, param, type Scenario } from "./scenario.js";
@@ -34,12 +34,12 @@ export const memory: Scenario = {
     await warm(noop);
     const run = await client.setup({ url: spec.url, headers: benchHeaders(chunks) });
     collect();
-    const before = process.memoryUsage();
+    const before = footprint();
     const sampler = peakSampler();
-    held = await profiled(spec.profile, () => run(noop));
+    held = await profiled(spec.profile, () => run(noop), { heap: true });
     const peak = sampler.stop();
     collect();
-    const after = process.memoryUsage();
+    const after = footprint();
     check(held, chunks, param(spec, "chars"));
     held = undefined;
     return {
@@ -49,6 +49,11 @@ export const memory: Scenario = {
         heapGrowthMB: (after.heapUsed - before.heapUsed) / MB,
         rssPeakGrowthMB: (peak.rss - before.rss) / MB,
         heapPeakGrowthMB: (peak.heapUsed - before.heapUsed) / MB,
+        // Where RSS went besides live objects: V8 keeps a young generation it grew under a high allocation rate
+        // (new space, up to 2 × 16 MB) and the rest of the committed heap; native memory (sockets, malloc) is the rest.
+        newSpaceGrowthMB: (after.newSpace - before.newSpace) / MB,
+        heapTotalGrowthMB: (after.heapTotal - before.heapTotal) / MB,
+        nativeGrowthMB: (after.rss - after.heapTotal - (before.rss - before.heapTotal)) / MB,
       },
     };
   },
