@@ -1,6 +1,7 @@
 /** chart.svg, written by hand (no dependency): bars of CPU µs per chunk per client, and memory growth. */
 import type { Role, Row } from "../lib/types.js";
 import { MEMORY_SIZES } from "../scenarios/memory.js";
+import { sizeName } from "./tables.js";
 
 const WIDTH = 760;
 const LABEL = 230;
@@ -39,7 +40,7 @@ export function drawChart(rows: readonly Row[], quick: boolean): string {
   const cpu = rows.filter((r) => r.scenario === "cpu" && r.errors.length === 0);
   if (cpu.length > 0) {
     const bars = cpu.map((r) => ({ label: `${r.protocol} · ${r.name}`, value: r.metrics.cpuUsPerChunk!, role: r.role }));
-    panels.push((top) => panel(`CPU µs per chunk, ${Number(cpu[0]!.variant) / 1000}k-chunk stream (lower is better)`, bars, "µs", top));
+    panels.push((top) => panel(`CPU µs per chunk, ${sizeName(cpu[0]!.variant)}-chunk stream (lower is better)`, bars, "µs", top));
   }
   const sizes = (quick ? MEMORY_SIZES.quick : MEMORY_SIZES.full).map(String);
   const small = sizes[0]!;
@@ -50,7 +51,7 @@ export function drawChart(rows: readonly Row[], quick: boolean): string {
     return a === undefined ? [] : [{ label: `${b.protocol} · ${b.name}`, value: b.metrics.rssGrowthMB! - a.metrics.rssGrowthMB!, role: b.role }];
   });
   if (bars.length > 0) {
-    panels.push((top) => panel(`RSS growth from ${Number(small) / 1000}k to ${Number(large) / 1000}k chunks, MB (lower is better)`, bars, "MB", top));
+    panels.push((top) => panel(`RSS growth from ${sizeName(small)} to ${sizeName(large)} chunks, MB (lower is better)`, bars, "MB", top));
   }
   let top = 0;
   const body: string[] = [];

@@ -13,7 +13,7 @@ const f = (value: number | undefined, digits = 2): string => (value === undefine
 const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? "-" : `${(a / b).toFixed(2)}×`);
 const signed = (value: number | undefined, digits = 2): string => (value === undefined ? "-" : `${value >= 0 ? "+" : ""}${value.toFixed(digits)}`);
 const status = (row: Row): string => (row.errors.length === 0 ? "" : ` FAILED ${row.errors.length}/${row.runs}`);
-const sizeName = (n: string): string => (Number(n) >= 1e6 ? `${Number(n) / 1e6}M` : Number(n) >= 1e3 ? `${Number(n) / 1e3}k` : n);
+export const sizeName = (n: string): string => (Number(n) >= 1e6 ? `${Number(n) / 1e6}M` : Number(n) >= 1e3 ? `${Number(n) / 1e3}k` : n);
 
 function byProtocol(rows: readonly Row[], scenario: string): Map<Protocol, Row[]> {
   const out = new Map<Protocol, Row[]>();
