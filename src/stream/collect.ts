@@ -1,4 +1,5 @@
 import type { StreamChunk } from "./chunk.js";
+import { ChunkStream } from "./chunk-stream.js";
 import { StreamingResponse, type StreamingResponseOptions } from "./response.js";
 import { TextBuffer } from "./text-buffer.js";
 
@@ -7,7 +8,8 @@ export async function collectStream(
   stream: AsyncIterable<StreamChunk>,
   options?: StreamingResponseOptions,
 ): Promise<StreamingResponse> {
-  const response = new StreamingResponse(options);
+  // A ChunkStream keeps the text it hands out; reading it from there keeps the answer in memory once.
+  const response = new StreamingResponse(stream instanceof ChunkStream && options?.textSource === undefined ? { ...options, textSource: stream } : options);
   response.start();
   for await (const chunk of stream) response.addChunk(chunk);
   return response;

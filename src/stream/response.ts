@@ -7,6 +7,11 @@ export interface StreamingResponseOptions {
   keepChunks?: boolean;
   /** The id of the stream being collected; a random one when omitted. */
   streamId?: string;
+  /**
+   * Where to read the text from instead of keeping a copy: a `ChunkStream` already holds the text it handed
+   * out (`collectStream` passes it, so the answer is kept once).
+   */
+  textSource?: { readonly text: string };
 }
 
 /**
@@ -19,6 +24,7 @@ export class StreamingResponse {
   readonly chunks: StreamChunk[] = [];
   #keepChunks: boolean;
   #text = new TextBuffer();
+  #textSource: { readonly text: string } | undefined;
   #thinking = new TextBuffer();
   #chunkCount = 0;
   #startedAt: number | undefined;
@@ -31,6 +37,7 @@ export class StreamingResponse {
 
   constructor(options: StreamingResponseOptions = {}) {
     this.#keepChunks = options.keepChunks ?? true;
+    this.#textSource = options.textSource;
     this.streamId = options.streamId ?? randomStreamId();
   }
 
@@ -42,7 +49,7 @@ export class StreamingResponse {
     this.#endedAt = now;
     this.#chunkCount++;
     if (this.#keepChunks) this.chunks.push(chunk);
-    if (chunk.content.length > 0) this.#text.append(chunk.content);
+    if (chunk.content.length > 0 && this.#textSource === undefined) this.#text.append(chunk.content);
     const meta = chunk.metadata;
     if (chunk.type === "thinking" && meta.thinking !== undefined) this.#thinking.append(meta.thinking);
     if (chunk.type === "tool_call" && meta.toolCall !== undefined && "arguments" in meta.toolCall) {
@@ -62,7 +69,7 @@ export class StreamingResponse {
 
   /** All text received so far. */
   get completeText(): string {
-    return this.#text.toString();
+    return this.#textSource === undefined ? this.#text.toString() : this.#textSource.text;
   }
 
   /** All reasoning text received so far. */

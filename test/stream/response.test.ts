@@ -69,3 +69,14 @@ test("TextBuffer keeps every piece in order across its flatten threshold", () =>
   buffer.clear();
   assert.equal(buffer.toString(), "");
 });
+
+test("collectStream reads the text from a ChunkStream instead of keeping a second copy, with the same result", async () => {
+  const stream = createMockStream("Test response text", { chunkSize: 5 });
+  const response = await collectStream(stream, { keepChunks: false });
+  assert.equal(response.completeText, "Test response text");
+  assert.equal(response.completeText, stream.text);
+  const manual = new StreamingResponse({ textSource: { text: "from elsewhere" } });
+  manual.addChunk(makeChunk("text", "ignored", {}));
+  assert.equal(manual.completeText, "from elsewhere");
+  assert.equal(manual.chunkCount, 1);
+});
