@@ -1,7 +1,7 @@
 export type {
   ChunkType, ChunkMetadata, FinishReason, StreamChunk, ToolCall, ToolCallDelta, ToolResult, Usage, ProviderTimings,
 } from "./stream/chunk.js";
-export { ChunkStream } from "./stream/chunk-stream.js";
+export { ChunkStream, type ChunkProducer, type Delivered } from "./stream/chunk-stream.js";
 export {
   AgentError, ConfigurationError, ProviderError, StreamInterruptedError, WireFormatError, type InterruptReason,
   type WireErrorType,

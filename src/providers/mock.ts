@@ -126,11 +126,14 @@ async function* streamTurn(turn: MockTurn, request: ProviderRequest, options: Mo
       yield makeChunk("text", piece, { ...base, chunkIndex: chunkIndex++ });
     }
     if (turn.interrupt !== undefined && textChunks === turn.interrupt.afterChunks) {
-      const { reason, message } = turn.interrupt;
-      throw new StreamInterruptedError(message ?? (reason === "network" ? "Connection dropped" : "Provider error event"), {
-        reason,
-        partialResponse: delivered.text,
-      });
+      const { reason } = turn.interrupt;
+      const message = turn.interrupt.message ?? (reason === "network" ? "Connection dropped" : "Provider error event");
+      // As a real provider reports them: an error event carries a ProviderError, a drop a network error.
+      const cause =
+        reason === "provider"
+          ? new ProviderError(`mock stream error: ${message}`, { provider: "mock", status: 200, providerMessage: message, retryable: false })
+          : Object.assign(new Error(message), { code: "ECONNRESET" });
+      throw new StreamInterruptedError(`mock: ${message}`, { reason, partialResponse: delivered.text, cause });
     }
     const toolCalls = toolCallsOf(turn);
     for (const [index, toolCall] of toolCalls.entries()) {

@@ -110,6 +110,18 @@ test("a provider interruption reaches the caller as StreamInterruptedError with 
   assert.equal(response.completeText, "alpha beta");
 });
 
+test("a scripted provider error at chunk k carries a ProviderError cause and the text before it", async () => {
+  const mock = createMockProvider({ responses: [{ text: "one two three", interrupt: { afterChunks: 1, reason: "provider", message: "Overloaded" } }] });
+  await assert.rejects(drain(new Agent({ provider: mock }).stream("x")), (error: unknown) => {
+    assert.ok(error instanceof StreamInterruptedError);
+    assert.equal(error.reason, "provider");
+    assert.equal(error.partialResponse, "one");
+    assert.ok(error.cause instanceof ProviderError);
+    assert.equal(error.cause.providerMessage, "Overloaded");
+    return true;
+  });
+});
+
 test("an HTTP error before the first chunk is a ProviderError with its status", async () => {
   const agent = new Agent({ provider: createMockProvider({ responses: [{ httpError: { status: 429, retryAfterMs: 1000 } }] }) });
   await assert.rejects(drain(agent.stream("x")), (error: unknown) => {
