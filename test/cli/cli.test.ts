@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { startEmulator } from "../../src/emulator/index.js";
 import { startFixtureServer } from "../support/fixture-server.js";
+import { eventually } from "../support/sources.js";
 import type { StreamChunk } from "../../src/index.js";
 
 /** Environment without any provider key, so the CLI picks the built-in emulator. */
@@ -92,7 +93,7 @@ test("Ctrl-C interrupts cleanly: the partial answer stays printed, the status sa
   assert.equal(run.code, 130, run.stderr);
   assert.ok(run.stdout.trim().split(/\s+/).length >= 3, "the partial answer was printed");
   assert.match(run.stderr, /^interrupted · first chunk/m);
-  await waitFor(() => slow.stats.aborted >= 1);
+  await eventually(() => slow.stats.aborted >= 1, "the emulator saw the client go", 3000);
 });
 
 test("a provider error exits 1 with the provider's message", async () => {
@@ -131,10 +132,3 @@ test("--help, --version and info work", async () => {
   assert.match(info.stdout, /supportsStreaming\s+true/);
 });
 
-async function waitFor(condition: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

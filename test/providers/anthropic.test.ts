@@ -10,6 +10,7 @@ import {
 } from "../../src/index.js";
 import { startFixtureServer, parseHttpFixture, type FixtureReply } from "../support/fixture-server.js";
 import { fixtureNames, mulberry32, oneByteSplits, randomSplits, readFixture, recordedDir } from "../support/split.js";
+import { drainStream, eventually } from "../support/sources.js";
 
 const KEY = "sk-ant-test-SECRET-KEY-0123456789";
 const request: ProviderRequest = { model: "claude-sonnet-4-5", messages: [{ role: "user", content: "Hi" }] };
@@ -41,15 +42,7 @@ function provider(url: string, options: AnthropicProviderOptions = {}): Provider
 
 /** Streams one request to the end, keeping every chunk, the error (if any) and the stream's result. */
 async function streamAll(p: Provider, req: ProviderRequest = request, signal?: AbortSignal): Promise<Outcome> {
-  const stream = p.stream(req, signal === undefined ? {} : { signal });
-  const chunks: StreamChunk[] = [];
-  let error: unknown;
-  try {
-    for await (const chunk of stream) chunks.push(chunk);
-  } catch (e) {
-    error = e;
-  }
-  return { chunks, error, result: stream.result };
+  return drainStream(p.stream(req, signal === undefined ? {} : { signal }));
 }
 
 /** Serves `pieces` once and streams them through a fresh provider. */
@@ -276,14 +269,6 @@ function firstEvents(name: string, count: number): Uint8Array {
   return encoder.encode(text.split("\n\n").slice(0, count).join("\n\n") + "\n\n");
 }
 
-/** Resolves once `condition` holds (the server's view of a socket lags the client's by an I/O turn or two). */
-async function waitFor(condition: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 test("aborting the caller's signal mid-stream is 'aborted' with the exact partial text, and the connection closes", async () => {
   const server = await startFixtureServer([{ pieces: [firstEvents("anthropic/text.sse", 6)], stallAfter: true }]);
@@ -300,7 +285,7 @@ test("aborting the caller's signal mid-stream is 'aborted' with the exact partia
   assert.ok(error instanceof StreamInterruptedError, String(error));
   assert.equal(error.reason, "aborted");
   assert.equal(error.partialResponse, "Hi there! 👋");
-  await waitFor(() => server.clientClosedEarly === 1);
+  await eventually(() => server.clientClosedEarly === 1, "the server saw the connection close");
 });
 
 test("breaking out of the loop early closes the connection", async () => {
@@ -312,7 +297,7 @@ test("breaking out of the loop early closes the connection", async () => {
     if (chunk.content === "Hi") break;
   }
   assert.deepEqual(seen, ["Hi"]);
-  await waitFor(() => server.clientClosedEarly === 1);
+  await eventually(() => server.clientClosedEarly === 1, "the server saw the connection close");
 });
 
 test("a dropped connection mid-stream (even mid-event) is 'network' with the exact partial text", async () => {
@@ -590,12 +575,12 @@ test("aborting complete() while the body is pending is 'aborted' and closes the 
   after(() => server.close());
   const controller = new AbortController();
   const pending = provider(server.url).complete(request, { signal: controller.signal });
-  await waitFor(() => server.requests.length === 1);
+  await eventually(() => server.requests.length === 1, "the server got the request");
   controller.abort();
   const error = await pending.catch((e: unknown) => e);
   assert.ok(error instanceof StreamInterruptedError, String(error));
   assert.equal(error.reason, "aborted");
-  await waitFor(() => server.clientClosedEarly === 1);
+  await eventually(() => server.clientClosedEarly === 1, "the server saw the connection close");
 });
 
 test("the finished stream keeps the thinking signature and redacted thinking, so the agent can send the turn back", async () => {

@@ -3,10 +3,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createOllamaProvider, listOllamaModels, ollamaVersion, showOllamaModel } from "../../src/providers/ollama.js";
-import type { ProviderRequest } from "../../src/providers/provider.js";
-import { ProviderError, StreamInterruptedError, WireFormatError, type StreamChunk, type ToolCall, type ToolCallDelta } from "../../src/index.js";
+import type { CompletionResult, ProviderRequest } from "../../src/providers/provider.js";
+import { ProviderError, StreamInterruptedError, WireFormatError, type ToolCall, type ToolCallDelta } from "../../src/index.js";
 import { startFixtureServer, parseHttpFixture, type FixtureReply } from "../support/fixture-server.js";
 import { fixtureNames, mulberry32, oneByteSplits, randomSplits, readFixture, splitAt } from "../support/split.js";
+import { drainStream, eventually } from "../support/sources.js";
 
 const NDJSON = { "content-type": "application/x-ndjson" };
 const JSON_TYPE = { "content-type": "application/json; charset=utf-8" };
@@ -46,26 +47,7 @@ async function withServer<T>(
   }
 }
 
-/** Reads a whole stream, keeping the chunks, the thrown error and the stream's result. */
-async function drain(stream: ReturnType<ReturnType<typeof createOllamaProvider>["stream"]>) {
-  const chunks: StreamChunk[] = [];
-  let error: unknown;
-  try {
-    for await (const chunk of stream) chunks.push(chunk);
-  } catch (e) {
-    error = e;
-  }
-  return { chunks, error, result: stream.result };
-}
 
-/** Resolves once `condition` holds, checking after each turn of the event loop (I/O callbacks run between). */
-async function eventually(condition: () => boolean, what: string, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not true after ${ms} ms`);
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-}
 
 const NS_METRICS = [
   ["total_duration_ns", "totalDurationMs"],
@@ -74,7 +56,7 @@ const NS_METRICS = [
   ["eval_duration_ns", "evalDurationMs"],
 ] as const;
 
-function check(name: string, expected: Expected, model: string, outcome: Awaited<ReturnType<typeof drain>>, label: string): void {
+function check(name: string, expected: Expected, model: string, outcome: Awaited<ReturnType<typeof drainStream<CompletionResult>>>, label: string): void {
   const where = `${name} (${label})`;
   const { chunks, error, result } = outcome;
   assert.equal(chunks.map((c) => c.content).join(""), expected.text, `${where}: text`);
@@ -165,7 +147,7 @@ for (const name of fixtureNames("ollama", ".ndjson")) {
       const provider = createOllamaProvider({ baseUrl: server.url, maxRetries: 0 });
       const run = async (label: string, next: Uint8Array[]) => {
         pieces = next;
-        check(name, expected, model, await drain(provider.stream({ ...request, model })), label);
+        check(name, expected, model, await drainStream(provider.stream({ ...request, model })), label);
       };
       await run("whole", [body]);
       await run("1-byte", oneByteSplits(body));
@@ -188,7 +170,7 @@ for (const status of [401, 404, 429, 503]) {
     const expected = readExpected(`ollama/http-${status}.expected.json`).error!;
     await withServer([{ status: fixture.status, headers: fixture.headers, pieces: [Buffer.from(fixture.body)] }], async (server) => {
       const provider = createOllamaProvider({ baseUrl: server.url, maxRetries: 0 });
-      const { chunks, error } = await drain(provider.stream(request));
+      const { chunks, error } = await drainStream(provider.stream(request));
       assert.equal(chunks.length, 0);
       const fromComplete = await provider.complete(request).catch((e: unknown) => e);
       for (const e of [error, fromComplete]) {
@@ -209,7 +191,7 @@ test("a 503 twice then a stream succeeds after 3 requests with maxRetries 2", as
   const busy: FixtureReply = { status: 503, headers: { ...fixture.headers, "retry-after-ms": "1" }, pieces: [Buffer.from(fixture.body)] };
   await withServer([busy, busy, { headers: NDJSON, pieces: [readFixture("ollama/text.ndjson")] }], async (server) => {
     const provider = createOllamaProvider({ baseUrl: server.url, maxRetries: 2 });
-    const { chunks, error } = await drain(provider.stream(request));
+    const { chunks, error } = await drainStream(provider.stream(request));
     assert.equal(error, undefined);
     assert.equal(chunks.map((c) => c.content).join(""), "The sky is blue because of Rayleigh scattering.");
     assert.equal(server.requests.length, 3);
@@ -220,7 +202,7 @@ test("a 404 (unknown model) is not retried", async () => {
   const fixture = parseHttpFixture(readFileSync("test/fixtures/wire/ollama/http-404.http", "utf8"));
   await withServer([{ status: 404, headers: fixture.headers, pieces: [Buffer.from(fixture.body)] }], async (server) => {
     const provider = createOllamaProvider({ baseUrl: server.url, maxRetries: 2 });
-    const { error } = await drain(provider.stream({ ...request, model: "llama9" }));
+    const { error } = await drainStream(provider.stream({ ...request, model: "llama9" }));
     assert.ok(error instanceof ProviderError && error.status === 404 && error.providerMessage === "model 'llama9' not found", String(error));
     assert.equal(server.requests.length, 1);
   });
@@ -266,7 +248,7 @@ test("breaking out of the loop early closes the connection at once", async () =>
 
 test("a connection dropped mid-stream is 'network' with the exact partial text", async () => {
   await withServer([{ headers: NDJSON, pieces: [textLines(4)], dropAfter: true }], async (server) => {
-    const { chunks, error } = await drain(createOllamaProvider({ baseUrl: server.url, maxRetries: 0 }).stream(request));
+    const { chunks, error } = await drainStream(createOllamaProvider({ baseUrl: server.url, maxRetries: 0 }).stream(request));
     assert.ok(error instanceof StreamInterruptedError, String(error));
     assert.equal(error.reason, "network");
     assert.equal(error.partialResponse, "The sky is blue");
@@ -276,7 +258,7 @@ test("a connection dropped mid-stream is 'network' with the exact partial text",
 
 test("a response that ends cleanly without the done line is 'network' (truncated)", async () => {
   await withServer([{ headers: NDJSON, pieces: [textLines(4)] }], async (server) => {
-    const { chunks, error } = await drain(createOllamaProvider({ baseUrl: server.url }).stream(request));
+    const { chunks, error } = await drainStream(createOllamaProvider({ baseUrl: server.url }).stream(request));
     assert.ok(error instanceof StreamInterruptedError, String(error));
     assert.equal(error.reason, "network");
     assert.match(error.message, /done/);
@@ -287,7 +269,7 @@ test("a response that ends cleanly without the done line is 'network' (truncated
 
 test("a stalled stream fails with 'timeout' after the idle timeout, keeping the text", async () => {
   await withServer([{ headers: NDJSON, pieces: [textLines(2)], stallAfter: true }], async (server) => {
-    const { error } = await drain(createOllamaProvider({ baseUrl: server.url, timeout: 150 }).stream(request));
+    const { error } = await drainStream(createOllamaProvider({ baseUrl: server.url, timeout: 150 }).stream(request));
     assert.ok(error instanceof StreamInterruptedError, String(error));
     assert.equal(error.reason, "timeout");
     assert.equal(error.partialResponse, "The sky");
@@ -301,7 +283,7 @@ test("a malformed line mid-stream is 'provider' with a WireFormatError cause, ke
   ];
   for (const pieces of ["{not json\n", "[1,2]\n"].flatMap(layouts)) {
     await withServer([{ headers: NDJSON, pieces }], async (server) => {
-      const { chunks, error } = await drain(createOllamaProvider({ baseUrl: server.url }).stream(request));
+      const { chunks, error } = await drainStream(createOllamaProvider({ baseUrl: server.url }).stream(request));
       assert.ok(error instanceof StreamInterruptedError, String(error));
       assert.equal(error.reason, "provider");
       // Every line before the bad one counts, even when it shares a read with it.
@@ -322,7 +304,7 @@ test("edge cases of the wire: CRLF, blank lines, no id, content on the done line
   ];
   const body = Buffer.from(lines.join("\r\n"));
   await withServer([{ headers: NDJSON, pieces: [body] }], async (server) => {
-    const { chunks, error, result } = await drain(createOllamaProvider({ baseUrl: server.url }).stream(request));
+    const { chunks, error, result } = await drainStream(createOllamaProvider({ baseUrl: server.url }).stream(request));
     assert.equal(error, undefined);
     assert.deepEqual(
       chunks.map((c) => [c.type, c.content, c.metadata.thinking ?? (c.metadata.toolCall as ToolCall | undefined)?.id ?? null]),
@@ -350,7 +332,7 @@ test("edge cases of the wire: CRLF, blank lines, no id, content on the done line
   // A done line with no message at all, and a done_reason beyond stop/length.
   const bare = Buffer.from('{"model":"m","message":{"role":"assistant","content":"Hi"},"done":false}\n{"model":"m","done":true,"done_reason":"load","eval_count":1}\n');
   await withServer([{ headers: NDJSON, pieces: [bare] }], async (server) => {
-    const { chunks, error } = await drain(createOllamaProvider({ baseUrl: server.url }).stream(request));
+    const { chunks, error } = await drainStream(createOllamaProvider({ baseUrl: server.url }).stream(request));
     assert.equal(error, undefined);
     const final = chunks.at(-1)!.metadata;
     assert.deepEqual([final.finishReason, final.providerFinishReason, final.usage], ["stop", "load", { inputTokens: 0, outputTokens: 1, totalTokens: 1 }]);
@@ -361,7 +343,7 @@ test("the request: POST /api/chat with stream, options, think, tools and tool-re
   await withServer([{ headers: NDJSON, pieces: [readFixture("ollama/tool-call.ndjson")] }], async (server) => {
     const provider = createOllamaProvider({ baseUrl: server.url });
     const parameters = { type: "object", properties: { city: { type: "string" } }, required: ["city"] };
-    await drain(provider.stream({
+    await drainStream(provider.stream({
       model: "ollama/qwen3:8b",
       messages: [
         { role: "system", content: "Be terse." },
@@ -412,7 +394,7 @@ test("OLLAMA_HOST (even without a scheme) sets the base URL; an explicit baseUrl
       process.env["OLLAMA_HOST"] = server.url.replace("http://", "");
       const provider = createOllamaProvider({ maxRetries: 0 });
       assert.equal(provider.settings.baseUrl, server.url);
-      const { chunks, error } = await drain(provider.stream(request));
+      const { chunks, error } = await drainStream(provider.stream(request));
       assert.equal(error, undefined);
       assert.equal(chunks.map((c) => c.content).join(""), "The sky is blue because of Rayleigh scattering.");
       assert.equal(server.requests.length, 1);

@@ -7,6 +7,7 @@ import { buildOpenAIBody, maxTokensField, convertOpenAIUsage, mapOpenAIFinishRea
 import { ProviderError, StreamInterruptedError, WireFormatError, type StreamChunk, type ToolCall } from "../../src/index.js";
 import { startFixtureServer, parseHttpFixture, type FixtureReply } from "../support/fixture-server.js";
 import { fixtureNames, mulberry32, oneByteSplits, randomSplits, readFixture, recordedDir } from "../support/split.js";
+import { eventually } from "../support/sources.js";
 
 const KEY = "sk-test-SECRET-KEY-0123456789";
 const request = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "Hi" }] };
@@ -216,7 +217,7 @@ test("aborting mid-stream closes the connection and keeps the exact partial text
   assert.ok(error instanceof StreamInterruptedError);
   assert.equal(error.reason, "aborted");
   assert.equal(error.partialResponse, "Hello!");
-  await waitFor(() => server.clientClosedEarly === 1);
+  await eventually(() => server.clientClosedEarly === 1, "the server saw the connection close");
 });
 
 test("breaking out of the loop early closes the connection", async () => {
@@ -224,7 +225,7 @@ test("breaking out of the loop early closes the connection", async () => {
   after(() => server.close());
   const provider = createOpenAIProvider({ apiKey: KEY, baseUrl: `${server.url}/v1` });
   for await (const chunk of provider.stream(request)) if (chunk.content === "!") break;
-  await waitFor(() => server.clientClosedEarly === 1);
+  await eventually(() => server.clientClosedEarly === 1, "the server saw the connection close");
 });
 
 test("a stalled stream fails with reason 'timeout' after the idle timeout, keeping the text", async () => {
@@ -344,11 +345,4 @@ test("without a key and without a baseUrl the provider names the missing option"
   }
 });
 
-async function waitFor(condition: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 

@@ -27,3 +27,27 @@ export function controllableSource(texts: string[]) {
 
 /** Resolves on the next turn of the event loop after pending I/O callbacks. */
 export const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Resolves once `condition` holds, checking after each turn of the event loop (a server's view of a socket
+ * lags the client's by an I/O turn or two); fails naming `what` after `ms`.
+ */
+export async function eventually(condition: () => boolean, what = "condition", ms = 2000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not true after ${ms} ms`);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Reads a whole stream, keeping the chunks, the thrown error and the stream's result. */
+export async function drainStream<R>(stream: AsyncIterable<StreamChunk> & { readonly result?: R | undefined }) {
+  const chunks: StreamChunk[] = [];
+  let error: unknown;
+  try {
+    for await (const chunk of stream) chunks.push(chunk);
+  } catch (e) {
+    error = e;
+  }
+  return { chunks, error, result: stream.result };
+}
