@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Agent } from "../agent/agent.js";
-import { AgentError, ConfigurationError } from "../stream/errors.js";
+import { ConfigurationError } from "../stream/errors.js";
 import { HELP, parseCommand, type Command } from "./args.js";
 import { EXIT, resolveAgentOptions, runStream, type CliIO } from "./stream-command.js";
 
@@ -30,7 +30,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
   } catch (error) {
     io.stderr.write(`agenticraft: ${error instanceof Error ? error.message : String(error)}\n`);
-    return error instanceof ConfigurationError ? EXIT.usage : error instanceof AgentError ? EXIT.failure : EXIT.failure;
+    return error instanceof ConfigurationError ? EXIT.usage : EXIT.failure;
   }
 }
 
