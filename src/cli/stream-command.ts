@@ -1,7 +1,6 @@
 import { Agent } from "../agent/agent.js";
 import type { AgentOptions } from "../agent/options.js";
 import { apiKeyEnvFor, detectProvider, providerFromEnvironment } from "../providers/registry.js";
-import type { Usage } from "../stream/chunk.js";
 import { StreamInterruptedError } from "../stream/errors.js";
 import type { StreamArgs } from "./args.js";
 import { ChunkRenderer, formatStatus, type Output, type StreamStats } from "./render.js";
@@ -38,7 +37,7 @@ export async function runStream(args: StreamArgs, io: CliIO): Promise<number> {
       for await (const chunk of agent.stream(args.prompt, { signal: io.signal })) {
         stats.firstChunkAt ??= performance.now();
         stats.chunks++;
-        if (chunk.isFinal && chunk.metadata.usage !== undefined) stats.usage = chunk.metadata.usage as Usage;
+        if (chunk.isFinal && chunk.metadata.usage !== undefined) stats.usage = chunk.metadata.usage;
         renderer.render(chunk);
       }
     } catch (error) {
