@@ -11,6 +11,7 @@ import {
 import { startFixtureServer, parseHttpFixture, type FixtureReply } from "../support/fixture-server.js";
 import { fixtureNames, mulberry32, oneByteSplits, randomSplits, readFixture, recordedDir } from "../support/split.js";
 import { drainStream, eventually } from "../support/sources.js";
+import { assertStreamError } from "../support/expected.js";
 
 const KEY = "sk-ant-test-SECRET-KEY-0123456789";
 const request: ProviderRequest = { model: "claude-sonnet-4-5", messages: [{ role: "user", content: "Hi" }] };
@@ -138,14 +139,7 @@ function check(name: string, expected: Expected, outcome: Outcome, label: string
   }
 
   if (expected.error !== null) {
-    assert.ok(error instanceof StreamInterruptedError, `${where}: ${String(error)}`);
-    assert.equal(error.reason, "provider", where);
-    assert.equal(error.partialResponse, expected.text, where);
-    const cause = error.cause;
-    assert.ok(cause instanceof ProviderError, where);
-    assert.equal(cause.providerMessage, expected.error.message, where);
-    assert.equal(cause.type ?? null, expected.error.type, where);
-    assert.equal(cause.status, expected.error.status, where);
+    assertStreamError(error, { text: expected.text, error: expected.error }, where);
     assert.equal(result, undefined, where);
   }
 }

@@ -8,6 +8,7 @@ import { ProviderError, StreamInterruptedError, WireFormatError, type ToolCall, 
 import { startFixtureServer, parseHttpFixture, type FixtureReply } from "../support/fixture-server.js";
 import { fixtureNames, mulberry32, oneByteSplits, randomSplits, readFixture, splitAt } from "../support/split.js";
 import { drainStream, eventually } from "../support/sources.js";
+import { assertStreamError } from "../support/expected.js";
 
 const NDJSON = { "content-type": "application/x-ndjson" };
 const JSON_TYPE = { "content-type": "application/json; charset=utf-8" };
@@ -26,7 +27,7 @@ interface Expected {
     eval_duration_ns?: number;
   };
   finish_reason: string | null;
-  error: null | { source: string; status: number; message: string };
+  error: null | { source: string; status: number; type: string | null; message: string };
   complete: boolean;
 }
 
@@ -118,14 +119,8 @@ function check(name: string, expected: Expected, model: string, outcome: Awaited
     assert.equal(result.model, model, where);
   }
   if (expected.error !== null) {
-    assert.ok(error instanceof StreamInterruptedError, `${where}: ${String(error)}`);
-    assert.equal(error.reason, "provider", where);
-    assert.equal(error.partialResponse, expected.text, where);
-    const cause = error.cause;
-    assert.ok(cause instanceof ProviderError, where);
-    assert.ok(cause.message.includes(expected.error.message), where);
-    assert.equal(cause.providerMessage, expected.error.message, where);
-    assert.equal(cause.status, expected.error.status, where);
+    assertStreamError(error, { text: expected.text, error: expected.error }, where);
+    assert.ok((error.cause as Error).message.includes(expected.error.message), where);
     assert.equal(result, undefined, where);
   }
 }

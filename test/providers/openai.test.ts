@@ -8,6 +8,7 @@ import { ProviderError, StreamInterruptedError, WireFormatError, type StreamChun
 import { startFixtureServer, parseHttpFixture, type FixtureReply } from "../support/fixture-server.js";
 import { fixtureNames, mulberry32, oneByteSplits, randomSplits, readFixture, recordedDir } from "../support/split.js";
 import { eventually } from "../support/sources.js";
+import { assertStreamError } from "../support/expected.js";
 
 const KEY = "sk-test-SECRET-KEY-0123456789";
 const request = { model: "gpt-4o-mini", messages: [{ role: "user" as const, content: "Hi" }] };
@@ -77,17 +78,7 @@ function check(name: string, expected: Expected, outcome: { chunks: StreamChunk[
       if (expected.usage.reasoning_tokens !== undefined) assert.equal(usage?.reasoningTokens, expected.usage.reasoning_tokens, where);
     }
   }
-  if (expected.error !== null) {
-    const error = outcome.error;
-    assert.ok(error instanceof StreamInterruptedError, `${where}: ${String(error)}`);
-    assert.equal(error.reason, "provider", where);
-    assert.equal(error.partialResponse, expected.text, where);
-    const cause = error.cause;
-    assert.ok(cause instanceof ProviderError, where);
-    assert.equal(cause.providerMessage, expected.error.message, where);
-    assert.equal(cause.type ?? null, expected.error.type, where);
-    assert.equal(cause.status, expected.error.status, where);
-  }
+  if (expected.error !== null) assertStreamError(outcome.error, { text: expected.text, error: expected.error }, where);
 }
 
 const cases: Array<{ name: string; body: Uint8Array; expected: Expected }> = fixtureNames("openai", ".sse").map((name) => ({
