@@ -19,6 +19,10 @@ export {
   createProvider, detectProvider, listProviders, registerProvider, type ProviderFactory, type ProviderName,
 } from "./providers/registry.js";
 export { createOpenAIProvider, type OpenAIProviderOptions } from "./providers/openai.js";
+export {
+  createOpenAIResponsesProvider, type OpenAIResponsesProviderOptions,
+} from "./providers/responses/provider.js";
+export type { OpenAIApi, OpenAIApiOptions } from "./providers/responses/select.js";
 export { createAnthropicProvider, type AnthropicProviderOptions } from "./providers/anthropic.js";
 export {
   createOllamaProvider, listOllamaModels, ollamaVersion, showOllamaModel, type OllamaModel, type OllamaModelDetails,

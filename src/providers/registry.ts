@@ -1,8 +1,9 @@
 import { ConfigurationError } from "../stream/errors.js";
 import { createMockProvider, type MockProviderOptions } from "./mock.js";
-import { createOpenAIProvider } from "./openai.js";
 import { createAnthropicProvider } from "./anthropic.js";
 import { createOllamaProvider } from "./ollama.js";
+import { createOpenAIProviderFor } from "./responses/select.js";
+import { isResponsesOnlyModel } from "./responses/convert-messages.js";
 import type { Provider, ProviderOptions } from "./provider.js";
 
 /** Names of the built-in providers. */
@@ -74,6 +75,7 @@ export function detectProvider(model: string): ProviderName | undefined {
   if (name.startsWith("ollama/")) return "ollama";
   if (name.startsWith("mock")) return "mock";
   if (/^(gpt-|chatgpt-|o1($|-)|o3($|-)|o4)/.test(name)) return "openai";
+  if (isResponsesOnlyModel(name)) return "openai"; // codex-mini-latest, computer-use-preview: Responses API only
   if (name.startsWith("claude-")) return "anthropic";
   if (LOCAL_FAMILIES.test(name)) return "ollama";
   return undefined;
@@ -84,7 +86,8 @@ export function stripProviderPrefix(model: string): string {
   return model.startsWith("ollama/") ? model.slice("ollama/".length) : model;
 }
 
-registerProvider("openai", (options) => createOpenAIProvider(options), { defaultModel: "gpt-4o-mini" });
+// `api: "responses"` (or a model served only there) selects the Responses API.
+registerProvider("openai", (options) => createOpenAIProviderFor(options), { defaultModel: "gpt-4o-mini" });
 registerProvider("anthropic", (options) => createAnthropicProvider(options), { defaultModel: "claude-3-5-sonnet-latest" });
 registerProvider("ollama", (options) => createOllamaProvider(options), { defaultModel: "llama3.2" });
 registerProvider("mock", (options) => createMockProvider(options as MockProviderOptions), { defaultModel: "mock-1" });
