@@ -16,6 +16,7 @@ import { openaiFormat } from "./openai-format.js";
 import { MAX_BENCH_CHUNKS } from "./overrides.js";
 import { DEFAULT_PACING, tpsProblem, ttftProblem } from "./pacing.js";
 import type { ProtocolFormat } from "./protocol.js";
+import { responsesRoutes } from "./responses-route.js";
 import type { StreamOutcome } from "./stream-writer.js";
 import type {
   EmulatorEvents,
@@ -137,6 +138,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sendJson(res, 200, {}, JSON.stringify(make(req)));
     return "completed";
   };
+  const responses = responsesRoutes(settings, (record) => {
+    stats.stalled++;
+    events.emit("stalled", record);
+  });
   const routes: Record<string, Route> = {
     "POST /v1/chat/completions": chatRoute(openaiFormat),
     "POST /v1/messages": chatRoute(anthropicFormat),
@@ -173,7 +178,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
       const body = parseBody(raw);
       record.body = body;
-      const route = routes[`${req.method} ${path}`];
+      const route = routes[`${req.method} ${path}`] ?? responses.route(req.method, path);
       if (route === undefined) {
         const message = protocol === "ollama" ? "404 page not found" : `Invalid URL (${req.method} ${path})`;
         throw new EmulatorRequestError({ status: 404, message });
