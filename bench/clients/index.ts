@@ -17,6 +17,9 @@ export const CLIENTS: readonly ClientEntry[] = [
   { protocol: "anthropic", name: "agenticraft-agent", role: "ours", pkg: "agenticraft", module: "./anthropic/agenticraft-agent.js" },
   { protocol: "anthropic", name: "agenticraft-provider", role: "ours", pkg: "agenticraft", module: "./anthropic/agenticraft-provider.js" },
   { protocol: "anthropic", name: "anthropic-sdk", role: "peer", pkg: "@anthropic-ai/sdk", module: "./anthropic/anthropic-sdk.js" },
+  { protocol: "openai-responses", name: "raw-fetch", role: "floor", pkg: "eventsource-parser", module: "./openai-responses/raw-fetch.js" },
+  { protocol: "openai-responses", name: "agenticraft-agent", role: "ours", pkg: "agenticraft", module: "./openai-responses/agenticraft-agent.js" },
+  { protocol: "openai-responses", name: "openai-sdk", role: "peer", pkg: "openai", module: "./openai-responses/openai-sdk.js" },
 ];
 
 export const clientId = (entry: ClientEntry): string => `${entry.protocol}/${entry.name}`;

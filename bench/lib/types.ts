@@ -1,6 +1,6 @@
 /** The contract between the harness, the clients and the scenarios. */
 
-export type Protocol = "openai" | "anthropic";
+export type Protocol = "openai" | "anthropic" | "openai-responses";
 
 /** floor: the reference every figure is divided by; raw: another hand-written client; ours; peer: a library. */
 export type Role = "floor" | "raw" | "ours" | "peer";

@@ -40,6 +40,14 @@ export function evaluateTargets(rows: readonly Row[], quick: boolean): TargetRes
     const peer = fastestPeer(rows, "cpu", protocol, "cpuUsPerChunk");
     out.push(atMost(`cpu-peer-${protocol}`, `CPU/chunk, ${protocol}: agent ≤ fastest peer`, agent, peer, "cpuUsPerChunk", "µs"));
   }
+  {
+    // The Responses format: agent ≤ its own fetch + eventsource-parser floor and ≤ the openai SDK's responses stream.
+    const agent = findRow(rows, "cpu", "openai-responses/agenticraft-agent");
+    const floor = findRow(rows, "cpu", "openai-responses/raw-fetch");
+    out.push(atMost("cpu-floor-openai-responses", "CPU/chunk, openai-responses: agent ≤ 1.0 × raw-fetch", agent, floor, "cpuUsPerChunk", "µs"));
+    const sdk = findRow(rows, "cpu", "openai-responses/openai-sdk");
+    out.push(atMost("cpu-peer-openai-responses", "CPU/chunk, openai-responses: agent ≤ openai SDK responses.create", agent, sdk, "cpuUsPerChunk", "µs"));
+  }
   for (const protocol of ["openai", "anthropic"] as const) {
     const agent = findRow(rows, "ttft", `${protocol}/agenticraft-agent`);
     out.push(atMost(`ttft-${protocol}`, `TTFT median, ${protocol}: agent ≤ raw-fetch`, agent, findRow(rows, "ttft", `${protocol}/raw-fetch`), "ttftMs", "ms"));
