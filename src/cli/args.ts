@@ -15,6 +15,8 @@ export interface StreamArgs {
   thinking: boolean;
   /** Use the built-in emulator even when an API key is set. */
   offline: boolean;
+  /** OpenAI only: "responses" for the Responses API, "chat" for Chat Completions (default: by model). */
+  api?: "chat" | "responses";
 }
 
 /** The parsed command line. */
@@ -47,6 +49,7 @@ Stream options:
   --thinking         ask the model to reason (Anthropic, Ollama); shown dimmed on a terminal
   --json             write one JSON chunk per line instead of text
   --offline          use the built-in emulator even when an API key is set
+  --api A            openai only: responses (the Responses API) or chat (Chat Completions); default by model
 
 With no API key (OPENAI_API_KEY, ANTHROPIC_API_KEY) and no --base-url, the answer comes from the built-in
 emulator over loopback, through the same provider code a real API uses.
@@ -75,6 +78,7 @@ export function parseCommand(argv: string[]): Command {
       json: { type: "boolean", default: false },
       thinking: { type: "boolean", default: false },
       offline: { type: "boolean", default: false },
+      api: { type: "string" },
       port: { type: "string" },
       host: { type: "string" },
       "ttft-ms": { type: "string" },
@@ -95,6 +99,7 @@ export function parseCommand(argv: string[]): Command {
     ...optionalNumber("timeout", values.timeout, "timeout"),
     ...(values.system === undefined ? {} : { system: values.system }),
     offline: values.offline,
+    ...optionalApi(values.api),
   };
   switch (name) {
     case undefined:
@@ -115,6 +120,12 @@ export function parseCommand(argv: string[]): Command {
     default:
       throw new ConfigurationError("command", `unknown command "${name}"; run agenticraft --help`);
   }
+}
+
+function optionalApi(raw: string | undefined): { api?: "chat" | "responses" } {
+  if (raw === undefined) return {};
+  if (raw !== "chat" && raw !== "responses") throw new ConfigurationError("--api", `expected responses or chat, got ${JSON.stringify(raw)}`);
+  return { api: raw };
 }
 
 function optionalNumber<K extends string>(flag: string, raw: string | undefined, key: K, integer = false): Partial<Record<K, number>> {

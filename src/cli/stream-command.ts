@@ -1,7 +1,7 @@
 import { Agent } from "../agent/agent.js";
 import type { AgentOptions } from "../agent/options.js";
 import { apiKeyEnvFor, detectProvider, providerFromEnvironment } from "../providers/registry.js";
-import { StreamInterruptedError } from "../stream/errors.js";
+import { ConfigurationError, StreamInterruptedError } from "../stream/errors.js";
 import type { StreamArgs } from "./args.js";
 import { ChunkRenderer, formatStatus, type Output, type StreamStats } from "./render.js";
 import { startLocalEmulator, type LocalEmulator } from "./local-emulator.js";
@@ -69,6 +69,10 @@ export async function resolveAgentOptions(
   if (args.model !== undefined) options.model = args.model;
   if (args.timeout !== undefined) options.timeout = args.timeout;
   if (args.baseUrl !== undefined) options.baseUrl = args.baseUrl;
+  if (args.api !== undefined) {
+    if (provider !== "openai") throw new ConfigurationError("--api", `only the openai provider has more than one API, not ${provider}`);
+    options.providerOptions = { api: args.api };
+  }
   const keyEnv = apiKeyEnvFor(provider);
   const hasKey = keyEnv !== undefined && Boolean(io.env[keyEnv]);
   const useEmulator = args.offline || (args.baseUrl === undefined && keyEnv !== undefined && !hasKey);
