@@ -226,3 +226,23 @@ test("an agent with providerOptions { api: 'responses' } talks to /v1/responses;
   await chat.arun("Hello there");
   assert.deepEqual(server.requests.slice(since).map((r) => r.path), ["/v1/responses", "/v1/responses", "/v1/chat/completions"]);
 });
+
+test("the README's example: an agent on o4-mini with thinking and background mode survives a drop mid-answer", async () => {
+  const since = server.requests.length;
+  const agent = new Agent({
+    model: "o4-mini",
+    thinking: true,
+    baseUrl: server.openaiBaseUrl,
+    apiKey: "test",
+    providerOptions: { api: "responses", background: true, headers: { "x-emulator-fault": "drop-after=4" } },
+  });
+  let thinking = "";
+  let text = "";
+  for await (const chunk of agent.stream("Please think")) {
+    if (chunk.type === "thinking") thinking += chunk.metadata.thinking ?? "";
+    else text += chunk.content;
+  }
+  assert.equal(thinking, "Two and two make four.");
+  assert.equal(text, "Four.");
+  assert.deepEqual(server.requests.slice(since).map((r) => r.method), ["POST", "GET"]);
+});
