@@ -108,8 +108,10 @@ export function responsesFrames(request: ProviderRequest): ResponsesFrameHandler
       const type = typeof json["type"] === "string" ? json["type"] : event.type;
       switch (type) {
         case "response.output_text.delta": {
-          const delta = field(json, type, "delta", "string");
-          if (delta !== "") out.push(makeChunk("text", delta, meta(state.model, type, chunkIndex++), now));
+          // The hot path (one event per token): the check of field() inlined.
+          const delta = json["delta"];
+          if (typeof delta !== "string") field(json, type, "delta", "string");
+          else if (delta !== "") out.push(makeChunk("text", delta, meta(state.model, type, chunkIndex++), now));
           return false;
         }
         case "response.reasoning_summary_text.delta": {
