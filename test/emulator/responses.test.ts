@@ -246,3 +246,23 @@ test("the README's example: an agent on o4-mini with thinking and background mod
   assert.equal(text, "Four.");
   assert.deepEqual(server.requests.slice(since).map((r) => r.method), ["POST", "GET"]);
 });
+
+test("background complete(): the queued response is polled with GET until it is final; an abort while polling cancels it", async () => {
+  const since = server.requests.length;
+  const slow = provider({ background: true, pollIntervalMs: 20, headers: { "x-emulator-tps": "40" } });
+  const result = await slow.complete(ask("Hello there"));
+  assert.equal(result.content, "Hello from the emulator, streamed word by word!");
+  assert.equal(result.providerFinishReason, "completed");
+  const mine = server.requests.slice(since);
+  assert.equal(mine[0]!.method, "POST");
+  assert.equal((mine[0]!.body as { background: boolean; stream?: boolean }).background, true);
+  assert.ok(mine.slice(1).length >= 1 && mine.slice(1).every((r) => r.method === "GET" && r.path === `/v1/responses/${result.id}`), "then only polls");
+
+  const controller = new AbortController();
+  const pending = provider({ background: true, pollIntervalMs: 20, headers: { "x-emulator-tps": "2" } }).complete(ask("Hello there"), { signal: controller.signal });
+  await eventually(() => server.requests.slice(since + mine.length).some((r) => r.method === "GET"), "a poll was sent");
+  controller.abort();
+  const error = await pending.catch((e: unknown) => e);
+  assert.ok(error instanceof StreamInterruptedError && error.reason === "aborted", String(error));
+  await eventually(() => server.requests.some((r) => r.method === "POST" && r.path.endsWith("/cancel") && r.seq > since + mine.length), "the cancel arrived");
+});

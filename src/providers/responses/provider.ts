@@ -1,8 +1,11 @@
 import { ChunkStream } from "../../stream/chunk-stream.js";
-import { ConfigurationError, StreamInterruptedError, WireFormatError } from "../../stream/errors.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ConfigurationError, ProviderError, StreamInterruptedError, WireFormatError } from "../../stream/errors.js";
 import { TextBuffer } from "../../stream/text-buffer.js";
 import { SSEDecoder } from "../../wire/sse.js";
-import { jsonCall, parseToolArguments, requireApiKey, resolveSettings, type ResolvedSettings } from "../common.js";
+import {
+  jsonCall, parseToolArguments, readWholeBody, requireApiKey, resolveSettings, withCallSignal, type ResolvedSettings,
+} from "../common.js";
 import { joinUrl, openResponse, type ProviderCall } from "../http-call.js";
 import { driveStream, httpProvider } from "../stream-driver.js";
 import type { CallOptions, CompletionResult, Provider, ProviderOptions, ProviderRequest } from "../provider.js";
@@ -16,6 +19,9 @@ const API_KEY_ENV = "OPENAI_API_KEY";
 const DEFAULT_MAX_RESUMES = 3;
 /** A cancel that gets no answer within this is left to the server's own expiry. */
 const CANCEL_TIMEOUT_MS = 5_000;
+const DEFAULT_POLL_INTERVAL_MS = 1_000;
+/** Statuses after which a response changes no more. */
+const TERMINAL = new Set(["completed", "incomplete", "failed", "cancelled"]);
 
 /** Options of the OpenAI Responses provider (`POST {baseUrl}/responses`). */
 export interface OpenAIResponsesProviderOptions extends ProviderOptions {
@@ -34,6 +40,8 @@ export interface OpenAIResponsesProviderOptions extends ProviderOptions {
   reasoning?: { effort?: ResponsesReasoningEffort; summary?: ResponsesReasoningSummary };
   /** Resumes in a row that may bring no new event before the break is reported (default 3). */
   maxResumes?: number;
+  /** Background `complete()`: milliseconds between two polls of `GET /responses/{id}` (default 1000). */
+  pollIntervalMs?: number;
 }
 
 /** Creates the OpenAI Responses API provider; its name is "openai" (same key, host and models as Chat Completions). */
@@ -47,6 +55,10 @@ export function createOpenAIResponsesProvider(options: OpenAIResponsesProviderOp
   const maxResumes = options.maxResumes ?? DEFAULT_MAX_RESUMES;
   if (!(Number.isInteger(maxResumes) && maxResumes >= 0)) {
     throw new ConfigurationError("maxResumes", `must be a non-negative integer, got ${String(maxResumes)}`);
+  }
+  const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  if (!(typeof pollIntervalMs === "number" && pollIntervalMs > 0 && Number.isFinite(pollIntervalMs))) {
+    throw new ConfigurationError("pollIntervalMs", `must be a positive number of milliseconds, got ${String(pollIntervalMs)}`);
   }
   const orgHeaders: Record<string, string> = {};
   if (options.organization !== undefined) orgHeaders["openai-organization"] = options.organization;
@@ -65,8 +77,7 @@ export function createOpenAIResponsesProvider(options: OpenAIResponsesProviderOp
       body: JSON.stringify(
         buildResponsesBody(request, {
           stream,
-          // Without a stream there is nothing to resume: the plain call answers at once.
-          background: background && stream,
+          background,
           ...(options.store === undefined ? {} : { store: options.store }),
           ...(options.reasoning === undefined ? {} : { reasoning: options.reasoning }),
         }),
@@ -91,9 +102,37 @@ export function createOpenAIResponsesProvider(options: OpenAIResponsesProviderOp
       url: joinUrl(settings.baseUrl, `/responses/${encodeURIComponent(id)}?stream=true&starting_after=${after}`),
     });
   const cancel = (id: string) => cancelResponse(settings, common, id);
+  const retrieve = (id: string, signal: AbortSignal) =>
+    openResponse({ ...common(signal, "application/json"), method: "GET", url: joinUrl(settings.baseUrl, `/responses/${encodeURIComponent(id)}`) });
 
   return {
     ...base,
+    // Background without a stream answers "queued" at once: poll until the response is final; an abort cancels it.
+    complete(request: ProviderRequest, callOptions: CallOptions = {}) {
+      return withCallSignal(PROVIDER, callOptions, async (signal) => {
+        let bodyText = await readWholeBody(PROVIDER, await call(request, false, signal), signal);
+        let id: string | undefined;
+        const onAbort = () => {
+          if (id !== undefined) cancel(id);
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        try {
+          for (;;) {
+            const { id: current, status } = peekResponse(bodyText);
+            id ??= current;
+            if (id === undefined || status === undefined || TERMINAL.has(status)) break;
+            await sleep(pollIntervalMs, undefined, { signal });
+            bodyText = await readWholeBody(PROVIDER, await retrieve(id, signal), signal);
+          }
+          if (peekResponse(bodyText).status === "cancelled") {
+            throw new ProviderError(`${PROVIDER}: background response ${id ?? ""} was cancelled`, { provider: PROVIDER, status: 200, retryable: false, code: "cancelled" });
+          }
+          return parseResponsesCompletion(bodyText, request);
+        } finally {
+          signal.removeEventListener("abort", onAbort);
+        }
+      });
+    },
     stream(request: ProviderRequest, callOptions: CallOptions = {}) {
       return new ChunkStream<CompletionResult>(async function* (signal, delivered) {
         const handler = responsesFrames(request);
@@ -154,6 +193,18 @@ function cancelResponse(
     .catch(() => {
       // Best effort: an unanswered cancel leaves the response to finish or expire on the server.
     });
+}
+
+/** The id and status of a Response body, without judging the rest (a poll only needs these). */
+function peekResponse(bodyText: string): { id: string | undefined; status: string | undefined } {
+  try {
+    const body: unknown = JSON.parse(bodyText);
+    if (!isRecord(body)) return { id: undefined, status: undefined };
+    return { id: typeof body["id"] === "string" ? body["id"] : undefined, status: typeof body["status"] === "string" ? body["status"] : undefined };
+  } catch {
+    // Not JSON: parseResponsesCompletion reports it with the text.
+    return { id: undefined, status: undefined };
+  }
 }
 
 /** The non-streaming body (a whole Response object; `output_text` is not on the wire) → a completion. */
