@@ -266,3 +266,12 @@ test("background complete(): the queued response is polled with GET until it is 
   assert.ok(error instanceof StreamInterruptedError && error.reason === "aborted", String(error));
   await eventually(() => server.requests.some((r) => r.method === "POST" && r.path.endsWith("/cancel") && r.seq > since + mine.length), "the cancel arrived");
 });
+
+test("bench mode on /v1/responses: N text deltas with their own sequence numbers, read whole by our adapter", async () => {
+  const { benchText } = await import("../../src/emulator/index.js");
+  const { chunks, error, result } = await drainStream(provider({ headers: { "x-emulator-bench": "chunks=1000" } }).stream(ask("x")));
+  assert.equal(error, undefined, String(error));
+  assert.equal(chunks.filter((c) => c.type === "text").length, 1000);
+  assert.equal(result?.content, benchText(1000));
+  assert.equal(result?.usage?.outputTokens, 1000);
+});

@@ -358,3 +358,22 @@ test("aborting a foreground stream closes the connection and sends no cancel", a
   await eventually(() => server.clientClosedEarly === 1, "the server saw the connection close");
   assert.equal(server.requests.length, 1);
 });
+
+// --- Which API serves a model ---
+
+test("models served only by the Responses API are detected as openai and routed there; `api` is validated", async () => {
+  const { detectProvider, createProvider } = await import("../../src/index.js");
+  const { isResponsesOnlyModel } = await import("../../src/providers/responses/convert-messages.js");
+  for (const model of ["o3-pro", "o1-pro-2025-03-19", "o4-mini-deep-research", "gpt-5-codex", "gpt-5.1-codex-mini", "gpt-5-pro", "codex-mini-latest", "computer-use-preview"]) {
+    assert.ok(isResponsesOnlyModel(model), model);
+    assert.equal(detectProvider(model), "openai", model);
+  }
+  for (const model of ["gpt-4o-mini", "gpt-4.1", "o3", "o4-mini", "gpt-5-mini"]) assert.ok(!isResponsesOnlyModel(model), model);
+  assert.throws(() => createProvider("openai", { api: "completions" }), (e: unknown) => e instanceof Error && /Invalid option "api"/.test(e.message));
+  const server = await startFixtureServer([{ pieces: [readFixture("openai-responses/text.sse")] }, { pieces: [readFixture("openai/text.sse")] }]);
+  after(() => server.close());
+  const auto = createProvider("openai", { apiKey: KEY, baseUrl: server.url, maxRetries: 0 });
+  await streamAll(auto, { ...request, model: "o3-pro" });
+  await streamAll(auto, { ...request, model: "gpt-4o-mini" });
+  assert.deepEqual(server.requests.map((r) => r.url), ["/responses", "/chat/completions"]);
+});
