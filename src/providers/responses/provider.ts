@@ -67,7 +67,7 @@ export function createOpenAIResponsesProvider(options: OpenAIResponsesProviderOp
   const common = (signal: AbortSignal, accept: string, maxRetries = settings.maxRetries) => {
     const apiKey = keyRequired ? requireApiKey(settings, PROVIDER, API_KEY_ENV) : settings.apiKey;
     const headers = apiKey ? { ...orgHeaders, authorization: `Bearer ${apiKey}` } : orgHeaders;
-    return { ...jsonCall(PROVIDER, { ...settings, maxRetries }, signal, { accept, headers, apiKey }) };
+    return jsonCall(PROVIDER, { ...settings, maxRetries }, signal, { accept, headers, apiKey });
   };
 
   const call = (request: ProviderRequest, stream: boolean, signal: AbortSignal) =>
