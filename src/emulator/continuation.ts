@@ -28,6 +28,8 @@ export interface ContinuationRequest {
   prefix: string;
   /** The request body without the continuation messages: what the answer is built from. */
   body: Record<string, unknown>;
+  /** Tokens of the continuation messages, counted as input as the real APIs do. */
+  inputTokens: number;
 }
 
 const INSTRUCTION = /^\s*continue\b[\s\S]*\bwhere\b[\s\S]*\b(?:stopped|left off)\b/i;
@@ -55,13 +57,14 @@ export function readContinuation(protocol: EmulatorProtocol, body: Record<string
     if (protocol === "anthropic" && /\s$/.test(prefix)) {
       throw badRequest("messages: final assistant content cannot end with trailing whitespace", "messages");
     }
-    return { form: "prefill", prefix, body: { ...body, messages: messages.slice(0, -1) } };
+    return { form: "prefill", prefix, body: { ...body, messages: messages.slice(0, -1) }, inputTokens: countTokens(prefix) };
   }
   const before = asRecord(messages.at(-2));
   if (last.role !== "user" || before?.role !== "assistant") return undefined;
   const instruction = textOf(last.content);
   if (instruction === undefined || !INSTRUCTION.test(instruction)) return undefined;
-  return { form: "instruction", prefix: textOf(before.content) ?? "", body: { ...body, messages: messages.slice(0, -2) } };
+  const prefix = textOf(before.content) ?? "";
+  return { form: "instruction", prefix, body: { ...body, messages: messages.slice(0, -2) }, inputTokens: countTokens(prefix) + countTokens(instruction) };
 }
 
 const isSpace = (ch: string | undefined) => ch !== undefined && /\s/.test(ch);
@@ -93,6 +96,7 @@ export function continueAnswer(answer: Answer, continuation: ContinuationRequest
     thinkingPieces: [],
     text,
     textPieces,
+    inputTokens: answer.inputTokens + continuation.inputTokens,
     outputTokens: textPieces.length + toolTokens,
     reasoningTokens: 0,
   };
