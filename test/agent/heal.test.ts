@@ -185,6 +185,30 @@ describe("recovery limits and rules", () => {
     }
   });
 
+  test("maxRecoveryMs bounds the added latency: no attempt starts later than that after the first failure", async () => {
+    let opened = 0;
+    const error = await collect({
+      request: { model: "m", messages: [{ role: "user", content: "hi" }] },
+      chain: [{ provider: { name: "fake", stream: () => { throw new Error("unused"); } } }],
+      continueBroken: true,
+      maxAttempts: 10,
+      maxRecoveryMs: 20,
+      open: (_link, _req, { attempt }) => {
+        opened++;
+        return (async function* (): AsyncGenerator<StreamChunk> {
+          yield makeChunk("text", attempt === 1 ? "Hel" : "", { provider: "fake" });
+          // The second attempt is slow to fail: by then the bound is passed.
+          if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 40));
+          throw new StreamInterruptedError("fake: dropped", { reason: "network", partialResponse: "" });
+        })();
+      },
+    }).catch((e: unknown) => e);
+    assert.ok(error instanceof StreamInterruptedError);
+    assert.equal(opened, 2);
+    assert.equal(error.attempts?.length, 2);
+    assert.equal(error.partialResponse, "Hel");
+  });
+
   test("a 4xx that is not a rate limit is not recovered nor failed over", async () => {
     const bad = provider("openai", { "x-emulator-fault": "status=400" });
     const good = provider("ollama");
