@@ -165,8 +165,8 @@ export type RecoveryPlan =
 /**
  * The request that continues a broken step. Finished tool calls cannot be followed by anything but their
  * results on any of the three APIs, so a step that broke after one ends with its finished calls (a call cut
- * mid-arguments is dropped: the model asks for it again). An answer with neither text nor finished thinking
- * is simply asked again. Otherwise:
+ * mid-arguments is dropped: the model asks for it again). An answer with neither text nor finished, signed
+ * thinking is simply asked again. Otherwise:
  * - prefill: the conversation plus a trailing assistant message with the partial text, which the API
  *   continues. Anthropic refuses a final assistant message that ends in whitespace, so trailing whitespace
  *   is cut from the prefill and reported as `trimmedWhitespace`, to drop from the head of the continuation.
@@ -175,8 +175,9 @@ export type RecoveryPlan =
  */
 export function planRecovery(request: ProviderRequest, partial: PartialAnswer, form: ContinuationForm): RecoveryPlan {
   if (partial.toolCalls.length > 0) return { kind: "finish-with-tool-calls", toolCalls: partial.toolCalls };
-  const hasThinking = partial.thinking !== undefined;
-  if (partial.text === "" && !(hasThinking && form === "instruction")) return { kind: "restart", request };
+  // Only signed reasoning (Anthropic) can stand as an assistant turn with no text; OpenAI refuses an empty one.
+  const signedThinking = partial.thinking?.signature !== undefined;
+  if (partial.text === "" && !(signedThinking && form === "instruction")) return { kind: "restart", request };
   if (form === "prefill") {
     const prefill = partial.text.trimEnd();
     if (prefill === "") return { kind: "restart", request };

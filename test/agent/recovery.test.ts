@@ -151,9 +151,11 @@ describe("planRecovery", () => {
     assert.deepEqual(planRecovery(request, partial("  "), "prefill"), { kind: "restart", request });
   });
 
-  test("finished thinking without text: the instruction form keeps it", () => {
+  test("finished signed thinking without text: the instruction form keeps it", () => {
     const plan = planRecovery(request, partial("", { thinking: { text: "T", signature: "s" } }), "instruction");
     assert.equal(plan.kind, "continue");
+    // Unsigned reasoning (OpenAI, Ollama) cannot stand alone as an assistant turn: ask again.
+    assert.deepEqual(planRecovery(request, partial("", { thinking: { text: "T" } }), "instruction"), { kind: "restart", request });
   });
 
   test("finished tool calls end the step with them", () => {
