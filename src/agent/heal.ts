@@ -101,7 +101,11 @@ export async function* healStep(options: HealOptions, signal: AbortSignal): Asyn
     const flush = (template: StreamChunk): StreamChunk | undefined => {
       let text = join?.finish() ?? "";
       if (remover !== undefined) text = remover.push(text) + remover.finish();
-      return text === "" ? undefined : relabel({ ...template, type: "text" }, text);
+      if (text === "") return undefined;
+      const metadata: StreamChunk["metadata"] = { recovered: attempt };
+      if (template.metadata.provider !== undefined) metadata.provider = template.metadata.provider;
+      if (template.metadata.model !== undefined) metadata.model = template.metadata.model;
+      return makeChunk("text", text, metadata, template.timestamp);
     };
     const stream = open(link, request, { attempt, signal });
     try {

@@ -315,3 +315,26 @@ describe("failover", () => {
     assert.equal(step.value?.content, ANSWER);
   });
 });
+
+test("text held for overlap removal comes out before the next non-text chunk, as a plain text chunk", async () => {
+  const rest = async function* (): AsyncGenerator<StreamChunk> {
+    yield makeChunk("text", "wo", { provider: "fake" }); // could still be a restart of "wor": held
+    yield makeChunk("tool_call_delta", "", { provider: "fake", toolCall: { index: 0, id: "c1", name: "f", argumentsDelta: "{}" } });
+    yield makeChunk("final", "", { provider: "fake", finishReason: "stop" });
+  };
+  const { chunks, text } = await collect({
+    request: { model: "m", messages: [{ role: "user", content: "hi" }] },
+    chain: [{ provider: { name: "fake", stream: () => { throw new Error("unused"); } } }],
+    continueBroken: true,
+    open: (_link, _req, { attempt }) =>
+      attempt === 1
+        ? (async function* (): AsyncGenerator<StreamChunk> {
+            yield makeChunk("text", "Hello wor", { provider: "fake" });
+            throw new StreamInterruptedError("fake: dropped", { reason: "network", partialResponse: "Hello wor" });
+          })()
+        : rest(),
+  });
+  assert.equal(text, "Hello worwo");
+  assert.deepEqual(chunks.map((c) => c.type), ["text", "text", "tool_call_delta", "final"]);
+  assert.deepEqual(chunks[1]?.metadata, { provider: "fake", recovered: 2 });
+});
