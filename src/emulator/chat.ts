@@ -13,6 +13,7 @@ import { PaceClock, sleep, untilAborted, type Pacing } from "./pacing.js";
 import type { Frame, ProtocolFormat, ResponseMeta } from "./protocol.js";
 import { readConversation } from "./request.js";
 import { buildAnswer, selectReply } from "./script.js";
+import { continueAnswer, readContinuation } from "./continuation.js";
 import { writeStream, type StreamOutcome } from "./stream-writer.js";
 import type { EmulatorFault, EmulatorScript } from "./types.js";
 import { asRecord } from "./util.js";
@@ -59,7 +60,9 @@ export async function answerChat(format: ProtocolFormat, ctx: ChatContext, setti
       throw new EmulatorRequestError(spec);
     }
   }
-  const conversation = readConversation(format.protocol, body);
+  // A request continuing a partial answer is answered from the conversation before it (continuation.ts).
+  const continuation = readContinuation(format.protocol, body);
+  const conversation = readConversation(format.protocol, continuation?.body ?? body);
   const meta: ResponseMeta = {
     id: format.newResponseId(),
     model: conversation.model,
@@ -68,7 +71,8 @@ export async function answerChat(format: ProtocolFormat, ctx: ChatContext, setti
     includeUsage: conversation.includeUsage,
     pacing,
   };
-  const answer = buildAnswer(overrides.reply ?? selectReply(settings.script, conversation.prompt), conversation);
+  const built = buildAnswer(overrides.reply ?? selectReply(settings.script, conversation.prompt), conversation);
+  const answer = continueAnswer(built, continuation, overrides.restartWords);
   const actions = streamActions(fault);
   const common = format.commonHeaders();
 

@@ -6,6 +6,7 @@
  *     x-emulator-ttft-ms: <ms>                time to first token
  *     x-emulator-tps: <tokens per second>     0 or Infinity = no delay
  *     x-emulator-bench: chunks=<N>            stream N pre-encoded ~5-byte text chunks, no delay
+ *     x-emulator-restart-words: <N>           a continue-instruction answer restarts N words early (continuation.ts)
  *
  * Every bad value is a 400 that names the header and the problem.
  */
@@ -25,6 +26,8 @@ export interface RequestOverrides {
   ttftMs: number | undefined;
   tps: number | undefined;
   benchChunks: number | undefined;
+  /** Words a continuation in the instruction form repeats before going on (see continuation.ts). */
+  restartWords: number | undefined;
 }
 
 /** Most chunks one bench request may ask for (10 million ≈ 1 GB of SSE). */
@@ -42,6 +45,7 @@ export function readOverrides(headers: IncomingHttpHeaders): RequestOverrides {
   const ttft = header(headers, "x-emulator-ttft-ms");
   const tps = header(headers, "x-emulator-tps");
   const bench = header(headers, "x-emulator-bench");
+  const restart = header(headers, "x-emulator-restart-words");
   return {
     fault: faultHeader === undefined ? undefined : parseFaultHeader(faultHeader),
     faultHeader,
@@ -49,6 +53,7 @@ export function readOverrides(headers: IncomingHttpHeaders): RequestOverrides {
     ttftMs: ttft === undefined ? undefined : parseNumberHeader("x-emulator-ttft-ms", ttft, ttftProblem),
     tps: tps === undefined ? undefined : parseNumberHeader("x-emulator-tps", tps, tpsProblem),
     benchChunks: bench === undefined ? undefined : parseBenchHeader(bench),
+    restartWords: restart === undefined ? undefined : parseRestartWords(restart),
   };
 }
 
@@ -58,6 +63,15 @@ function parseNumberHeader(name: string, text: string, problemOf: (n: number) =>
   const problem = problemOf(value);
   if (problem !== undefined) throw badRequest(`${name}: "${text}" ${problem}`, name);
   return value;
+}
+
+/** A word count from 0 to 1000. */
+function parseRestartWords(text: string): number {
+  const n = /^\s*\d{1,4}\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= 0 && n <= 1000)) {
+    throw badRequest(`x-emulator-restart-words: "${text}" must be a whole number of words from 0 to 1000`, "x-emulator-restart-words");
+  }
+  return n;
 }
 
 /** `chunks=N`, N from 1 to {@link MAX_BENCH_CHUNKS}. */

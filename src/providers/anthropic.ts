@@ -90,6 +90,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     frames: anthropicFrames,
     endMarker: "message_stop",
     parseCompletion,
+    continuation: "prefill",
   });
 }
 

@@ -43,6 +43,7 @@ export function createOllamaProvider(options: ProviderOptions = {}): Provider {
     frames: ollamaFrames,
     endMarker: 'the "done": true line',
     parseCompletion,
+    continuation: "instruction",
   });
 }
 

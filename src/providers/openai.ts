@@ -69,6 +69,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
     frames: openAIFrames,
     endMarker: "data: [DONE]",
     parseCompletion,
+    continuation: "instruction",
   });
 }
 

@@ -75,6 +75,13 @@ export interface ProviderOptions {
   headers?: Record<string, string>;
 }
 
+/**
+ * How a provider continues a broken answer: "prefill" sends the partial answer as a trailing assistant
+ * message that the API continues (Anthropic); "instruction" sends it as an assistant turn followed by a user
+ * instruction to continue where it stopped (OpenAI, Ollama), whose restart the caller removes.
+ */
+export type ContinuationForm = "prefill" | "instruction";
+
 /** A model API behind one interface: the agent and every consumer never branch on which one it is. */
 export interface Provider {
   readonly name: string;
@@ -84,6 +91,8 @@ export interface Provider {
   readonly supportsThinking: boolean;
   /** Resolved settings, for `getProviderInfo()`. */
   readonly settings: { timeout: number; maxRetries: number; baseUrl?: string };
+  /** How the provider continues a broken answer; absent means "instruction", which every chat API accepts. */
+  readonly continuation?: ContinuationForm;
   /** Streams the answer as typed chunks, ending with a `final` chunk; `result` holds the whole answer after. */
   stream(request: ProviderRequest, options?: CallOptions): ChunkStream<CompletionResult>;
   /** Returns the whole answer at once. */

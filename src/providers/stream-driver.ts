@@ -2,7 +2,7 @@ import type { StreamChunk } from "../stream/chunk.js";
 import { ChunkStream, type Delivered } from "../stream/chunk-stream.js";
 import type { HttpResponse } from "../transport/http.js";
 import { interruption, readWholeBody, truncated, withCallSignal, type ResolvedSettings } from "./common.js";
-import type { CallOptions, CompletionResult, Provider, ProviderRequest } from "./provider.js";
+import type { CallOptions, CompletionResult, ContinuationForm, Provider, ProviderRequest } from "./provider.js";
 
 /** Bytes → frames (SSE events, NDJSON values): `SSEDecoder` and `NDJSONDecoder` both fit. */
 export interface FrameDecoder<F> {
@@ -111,6 +111,8 @@ export interface HttpProviderSpec<F> {
   endMarker: string;
   /** The non-streaming body → a completion. */
   parseCompletion(bodyText: string, request: ProviderRequest): CompletionResult;
+  /** How the API continues a broken answer (default "instruction"). */
+  continuation?: ContinuationForm;
 }
 
 /** Builds a `Provider` from its spec; the three adapters differ only in their specs. */
@@ -122,6 +124,7 @@ export function httpProvider<F>(spec: HttpProviderSpec<F>): Provider {
     supportsTools: true,
     supportsThinking: true,
     settings: { timeout: settings.timeout, maxRetries: settings.maxRetries, baseUrl: settings.baseUrl },
+    continuation: spec.continuation ?? "instruction",
     stream(request, callOptions: CallOptions = {}) {
       return new ChunkStream<CompletionResult>(async function* (signal, delivered) {
         const response = await spec.call(request, true, signal);

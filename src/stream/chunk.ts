@@ -80,6 +80,8 @@ export interface ChunkMetadata {
   timings?: ProviderTimings;
   /** The provider's response id (e.g. `chatcmpl-…`, `msg_…`). */
   responseId?: string;
+  /** On chunks after a broken stream was healed: the attempt that produced the chunk (2 = first recovery). */
+  recovered?: number;
 }
 
 /** One piece of a streamed answer. */

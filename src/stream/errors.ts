@@ -22,16 +22,33 @@ export class AgentError extends Error {
 /** Why a stream stopped before its end. */
 export type InterruptReason = "timeout" | "aborted" | "network" | "provider";
 
+/** One try of a model call that recovery or failover made: which provider, and how it failed. */
+export interface StreamAttempt {
+  /** 1-based: attempt 1 is the original request. */
+  attempt: number;
+  provider: string;
+  model?: string;
+  /** Whether the attempt had produced output before it failed. */
+  afterOutput: boolean;
+  error: Error;
+}
+
 /** A stream stopped before its end; `partialResponse` holds all text received so far. */
 export class StreamInterruptedError extends AgentError {
   override name = "StreamInterruptedError";
   readonly reason: InterruptReason;
   readonly partialResponse: string;
+  /** When recovery or failover was tried: every attempt, in order, with its error. */
+  readonly attempts: readonly StreamAttempt[] | undefined;
 
-  constructor(message: string, options: { reason: InterruptReason; partialResponse: string; cause?: unknown }) {
+  constructor(
+    message: string,
+    options: { reason: InterruptReason; partialResponse: string; cause?: unknown; attempts?: readonly StreamAttempt[] },
+  ) {
     super(message, { cause: options.cause });
     this.reason = options.reason;
     this.partialResponse = options.partialResponse;
+    this.attempts = options.attempts;
   }
 }
 
