@@ -18,7 +18,10 @@ export interface ResolvedSettings {
 export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_RETRIES = 2;
 
-/** Resolves options against defaults and the environment, validating each. */
+/**
+ * Resolves options against defaults and the environment, validating each: `baseUrl` wins over the provider's
+ * base-URL variable (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`, `OLLAMA_HOST`), which wins over its default.
+ */
 export function resolveSettings(
   options: ProviderOptions,
   defaults: { baseUrl: string; apiKeyEnv?: string; baseUrlEnv?: string },
@@ -38,7 +41,7 @@ export function resolveSettings(
   return { apiKey: options.apiKey ?? (envKey || undefined), baseUrl, timeout, maxRetries, headers: { ...options.headers } };
 }
 
-/** `OLLAMA_HOST` may be `host:port` without a scheme. */
+/** `OLLAMA_HOST` may be `host:port` without a scheme (`OPENAI_BASE_URL` and `ANTHROPIC_BASE_URL` have one). */
 function normalizeHost(value: string): string {
   return /^[a-z]+:\/\//i.test(value) ? value : `http://${value}`;
 }
