@@ -63,8 +63,7 @@ const ANTHROPIC_BASE_URL = "https://api.anthropic.com";
 /** Creates the Anthropic Messages provider (`POST {baseUrl}/v1/messages`). */
 export function createAnthropicProvider(options: AnthropicProviderOptions = {}): Provider {
   // ANTHROPIC_BASE_URL as the official SDK reads it; an explicit baseUrl wins. Only the official API needs a key.
-  const settings = resolveSettings(options, { baseUrl: ANTHROPIC_BASE_URL, apiKeyEnv: API_KEY_ENV, baseUrlEnv: "ANTHROPIC_BASE_URL" });
-  const keyRequired = settings.baseUrl.replace(/\/+$/, "") === ANTHROPIC_BASE_URL;
+  const settings = resolveSettings(options, { baseUrl: ANTHROPIC_BASE_URL, apiKeyEnv: API_KEY_ENV, baseUrlEnv: "ANTHROPIC_BASE_URL", keyRequiredByDefaultUrl: true });
   const apiVersion = options.apiVersion ?? DEFAULT_ANTHROPIC_VERSION;
   if (typeof apiVersion !== "string" || apiVersion === "") {
     throw new ConfigurationError("apiVersion", `must be a non-empty string, got ${String(apiVersion)}`);
@@ -75,7 +74,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   }
 
   const call = (request: ProviderRequest, stream: boolean, signal: AbortSignal) => {
-    const apiKey = keyRequired ? requireApiKey(settings, PROVIDER, API_KEY_ENV) : settings.apiKey;
+    const apiKey = settings.apiKeyRequired ? requireApiKey(settings, PROVIDER, API_KEY_ENV) : settings.apiKey;
     const headers: Record<string, string> = { "anthropic-version": apiVersion };
     if (apiKey) headers["x-api-key"] = apiKey;
     return openResponse({
