@@ -1,7 +1,8 @@
 /**
  * The command line's grammar, as two tables: FLAGS (every flag, its kind and help) and COMMANDS (each command
- * and the flags it accepts). Adding a flag is one FLAGS entry plus its name in a command's `flags`; adding a
- * command is one COMMANDS entry plus its case in main.ts. Parsing, validation and `--help` all read the tables.
+ * and the flags it accepts). Adding a flag is one FLAGS entry plus its name in a command's `flags` (its value
+ * then appears, typed and camelCased, in `Flags`); adding a command is one COMMANDS entry plus its case in
+ * main.ts. Parsing, validation, the "not an option of" errors and `--help` all read the tables.
  */
 import { parseArgs } from "node:util";
 import { ConfigurationError } from "../stream/errors.js";
@@ -28,7 +29,7 @@ export const FLAGS = {
   system: { kind: "string", value: "TEXT", help: "system instructions", option: "instructions" },
   thinking: { kind: "boolean", help: "ask the model to reason (Anthropic, Ollama); shown dimmed on a terminal" },
   json: { kind: "boolean", help: "write one JSON chunk per line instead of text" },
-  port: { kind: "number", value: "N", help: "port to listen on (default 4010; 0 picks a free one)" },
+  port: { kind: "number", value: "N", help: "port to listen on (0 picks a free one)" },
   host: { kind: "string", value: "H", help: "address to bind (default 127.0.0.1)" },
   "ttft-ms": { kind: "number", value: "MS", help: "time to first token (default 30)" },
   tps: { kind: "number", value: "N", help: "tokens per second (default 200; 0 = no delay)" },
@@ -112,11 +113,10 @@ export interface StreamArgs extends Flags {
 /** Options of the commands that talk to a model without a prompt (`info`, and any like it). */
 export type ProviderArgs = Flags & { offline: boolean };
 
-/** The parsed command line. */
+/** The parsed command line: `stream` has its prompt; every other command, its flags. */
 export type Command =
   | { name: "stream"; args: StreamArgs }
-  | { name: "info"; args: ProviderArgs }
-  | { name: "emulator"; args: Flags }
+  | { name: Exclude<CommandName, "stream">; args: ProviderArgs }
   | { name: "help"; topic?: CommandName }
   | { name: "version" };
 
@@ -203,17 +203,10 @@ export function parseCommand(argv: string[]): Command {
         : `"${first}" takes one ${spec.positional}; quote it as one argument, e.g. agenticraft ${first} "why is the sky blue?"`,
     );
   }
-  switch (first) {
-    case "stream": {
-      const prompt = rest[0] ?? DEFAULT_PROMPT;
-      if (prompt === "") throw new ConfigurationError("prompt", "the prompt is empty; give one, or none for the built-in prompt");
-      return { name: "stream", args: { ...flags, prompt, json: flags.json ?? false, thinking: flags.thinking ?? false, offline: flags.offline ?? false } };
-    }
-    case "info":
-      return { name: "info", args: { ...flags, offline: flags.offline ?? false } };
-    case "emulator":
-      return { name: "emulator", args: flags };
-  }
+  if (first !== "stream") return { name: first, args: { ...flags, offline: flags.offline ?? false } };
+  const prompt = rest[0] ?? DEFAULT_PROMPT;
+  if (prompt === "") throw new ConfigurationError("prompt", "the prompt is empty; give one, or none for the built-in prompt");
+  return { name: "stream", args: { ...flags, prompt, json: flags.json ?? false, thinking: flags.thinking ?? false, offline: flags.offline ?? false } };
 }
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Agent } from "../agent/agent.js";
 import { apiKeyEnvFor } from "../providers/registry.js";
 import { ConfigurationError } from "../stream/errors.js";
-import { helpText, parseCommand, usageMessage, type Command, type Flags, type ProviderArgs } from "./args.js";
+import { helpText, parseCommand, usageMessage, type Command, type ProviderArgs } from "./args.js";
 import { EXIT, planProvider, runStream, type CliIO } from "./stream-command.js";
 
 /** Runs one command line; returns the exit code. */
@@ -59,7 +59,7 @@ async function runInfo(args: ProviderArgs, io: CliIO): Promise<number> {
   return EXIT.ok;
 }
 
-async function runEmulator(args: Flags, io: CliIO): Promise<number> {
+async function runEmulator(args: ProviderArgs, io: CliIO): Promise<number> {
   const { startEmulator } = await import("../emulator/index.js");
   const server = await startEmulator({
     host: args.host ?? "127.0.0.1",

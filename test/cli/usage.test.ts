@@ -70,7 +70,7 @@ test("the parser reads flags from the tables: a value after its flag even when i
   });
   assert.deepEqual(parseCommand(["emulator", "--fault", "status=429", "--require-key", "k", "--tps", "0"]), {
     name: "emulator",
-    args: { fault: "status=429", requireKey: "k", tps: 0 },
+    args: { fault: "status=429", requireKey: "k", tps: 0, offline: false },
   });
   assert.deepEqual(parseCommand(["info", "-h"]), { name: "help", topic: "info" });
   assert.throws(() => parseCommand(["stream", "--offline", "--offline"]), (e: unknown) => e instanceof ConfigurationError && e.option === "--offline");
