@@ -1,7 +1,9 @@
 /**
- * The AgentiCraft streaming quick reference, translated to TypeScript as in API.md, running on the mock
- * provider so it needs no key and no network. Run: npx tsx examples/quick-reference.ts
- * Replace `provider: "mock"` with a real model (e.g. `model: "gpt-4o-mini"`) to run it against an API.
+ * The AgentiCraft streaming quick reference in TypeScript (the API the README shows), running on the mock
+ * provider so it needs no key and no network. Run from a clone: npx tsx examples/quick-reference.ts
+ * (tsx, a dev dependency, runs TypeScript: Node 20 does not strip types). In an app, import from "agenticraft"
+ * instead of "../src/index.js"; replace `provider: "mock"` with a real model (e.g. `model: "gpt-4o-mini"`)
+ * to run it against an API.
  */
 import {
   Agent,

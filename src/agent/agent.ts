@@ -10,6 +10,7 @@ import {
   listProviders,
   stripProviderPrefix,
 } from "../providers/registry.js";
+import { missingApiKeyMessage } from "../providers/common.js";
 import { ConversationHistory } from "./history.js";
 import { validateAgentOptions, validateCallSettings, type AgentOptions, type CallSettings } from "./options.js";
 
@@ -28,6 +29,10 @@ export interface ProviderInfo {
   temperature: number | undefined;
   maxTokens: number | undefined;
   baseUrl: string | undefined;
+  /** Whether a request will carry an API key (the `apiKey` option or the provider's variable, read now). */
+  hasApiKey: boolean;
+  /** Whether the provider refuses a request without a key (the official OpenAI and Anthropic APIs). */
+  apiKeyRequired: boolean;
 }
 
 /** Options of `agent.setProvider`. */
@@ -48,6 +53,10 @@ export class Agent {
     const { provider, model } = resolveProvider(options);
     this.#provider = provider;
     this.#model = model;
+    // A warning, not an error: an agent is often built before the environment is loaded (at import, before a
+    // dotenv call), and the key is read again at each request; the request itself fails clearly if it is still missing.
+    const missing = missingKey(provider);
+    if (missing !== undefined) warnOnce(missing);
   }
 
   /**
@@ -85,18 +94,32 @@ export class Agent {
       temperature: this.#options.temperature,
       maxTokens: this.#options.maxTokens,
       baseUrl: p.settings.baseUrl,
+      hasApiKey: p.settings.hasApiKey === true,
+      apiKeyRequired: p.settings.apiKeyRequired === true,
     };
   }
 
-  /** Switches provider (and model); on any error the agent keeps its previous provider. */
+  /**
+   * Switches provider; on any error the agent keeps its previous provider. What it keeps and resets:
+   * - kept unless given: instructions, tools, history, temperature, maxTokens, thinking, timeout, maxRetries;
+   * - the same provider again (same name, or the same object): model, apiKey, baseUrl and providerOptions are kept too;
+   * - another provider: model, apiKey, baseUrl and providerOptions reset to the new provider's own defaults (its
+   *   default model, its key and base-URL variables) unless given, since the old ones belong to the old provider.
+   * A provider that needs a key and has none is an error here (`ConfigurationError` naming apiKey), unlike at
+   * construction: the switch happens at run time, where failing now keeps a working agent.
+   */
   setProvider(provider: string | Provider, options: SetProviderOptions = {}): void {
     const next: AgentOptions = { ...this.#options, ...options, provider };
-    // A model that belonged to the old provider would be wrong for the new one unless given again.
-    if (options.model === undefined) delete next.model;
-    if (typeof provider === "string" && options.apiKey === undefined) delete next.apiKey;
-    if (options.baseUrl === undefined) delete next.baseUrl;
+    const same = typeof provider === "string" ? provider === this.#provider.name : provider === this.#provider;
+    if (!same) {
+      for (const key of ["model", "apiKey", "baseUrl", "providerOptions"] as const) if (options[key] === undefined) delete next[key];
+    } else if (options.model === undefined) {
+      next.model = this.#model;
+    }
     validateAgentOptions(next);
     const resolved = resolveProvider(next); // throws before anything changes
+    const missing = missingKey(resolved.provider);
+    if (missing !== undefined) throw new ConfigurationError("apiKey", `${missing}; the agent keeps ${this.#provider.name}`);
     this.#options = next;
     this.#provider = resolved.provider;
     this.#model = resolved.model;
@@ -159,6 +182,21 @@ function resolveProvider(options: AgentOptions): { provider: Provider; model: st
     if (options[key] !== undefined) factoryOptions[key] = options[key];
   }
   return { provider: createProvider(name, factoryOptions), model };
+}
+
+/** The missing-key message for a provider that needs a key and has none, else undefined. */
+function missingKey(provider: Provider): string | undefined {
+  const { apiKeyRequired, hasApiKey, apiKeyEnv } = provider.settings;
+  return apiKeyRequired === true && hasApiKey !== true ? missingApiKeyMessage(provider.name, apiKeyEnv) : undefined;
+}
+
+const warned = new Set<string>();
+
+/** One process warning per message (code AGENTICRAFT_NO_API_KEY), so many agents do not repeat it. */
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.emitWarning(`${message} (the first request will fail without it)`, { code: "AGENTICRAFT_NO_API_KEY" });
 }
 
 function lastMessage(request: ProviderRequest): ChatMessage {

@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { startEmulator } from "../emulator/index.js";
 
 /** The emulator running inside the CLI process, and where each provider finds it. */
@@ -16,4 +17,18 @@ export async function startLocalEmulator(): Promise<LocalEmulator> {
     baseUrlFor: (provider) => (provider === "openai" ? server.openaiBaseUrl : server.url),
     close: () => server.close(),
   };
+}
+
+/** Whether something accepts TCP connections at host:port (a refused loopback connection answers at once). */
+export function isListening(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (listening: boolean) => {
+      socket.destroy();
+      resolve(listening);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
 }

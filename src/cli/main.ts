@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { Agent } from "../agent/agent.js";
+import { apiKeyEnvFor } from "../providers/registry.js";
 import { ConfigurationError } from "../stream/errors.js";
-import { HELP, parseCommand, type Command } from "./args.js";
-import { EXIT, resolveAgentOptions, runStream, type CliIO } from "./stream-command.js";
+import { helpText, parseCommand, usageMessage, type Command, type ProviderArgs } from "./args.js";
+import { EXIT, planProvider, runStream, type CliIO } from "./stream-command.js";
 
 /** Runs one command line; returns the exit code. */
 export async function main(argv: string[], io: CliIO): Promise<number> {
@@ -10,13 +11,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   try {
     command = parseCommand(argv);
   } catch (error) {
-    io.stderr.write(`agenticraft: ${error instanceof Error ? error.message : String(error)}\nRun agenticraft --help for usage.\n`);
-    return EXIT.usage;
+    return usageError(error, io);
   }
   try {
     switch (command.name) {
       case "help":
-        io.stdout.write(HELP);
+        io.stdout.write(helpText(command.topic));
         return EXIT.ok;
       case "version":
         io.stdout.write(`${packageVersion()}\n`);
@@ -26,40 +26,57 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       case "info":
         return await runInfo(command.args, io);
       case "emulator":
-        return await runEmulator(command, io);
+        return await runEmulator(command.args, io);
     }
   } catch (error) {
+    // A ConfigurationError out of a command comes before it printed or started anything: bad usage.
+    if (error instanceof ConfigurationError) return usageError(error, io);
     io.stderr.write(`agenticraft: ${error instanceof Error ? error.message : String(error)}\n`);
-    return error instanceof ConfigurationError ? EXIT.usage : EXIT.failure;
+    return EXIT.failure;
   }
 }
 
-async function runInfo(args: Extract<Command, { name: "info" }>["args"], io: CliIO): Promise<number> {
-  const { agentOptions, emulator } = await resolveAgentOptions(args, io);
-  try {
-    const info = new Agent(agentOptions).getProviderInfo();
-    const rows = Object.entries(info).map(([key, value]) => `${key.padEnd(18)} ${value === undefined ? "-" : String(value)}`);
-    io.stdout.write(`${rows.join("\n")}\n`);
-    return EXIT.ok;
-  } finally {
-    await emulator?.close();
-  }
+function usageError(error: unknown, io: CliIO): number {
+  const message = error instanceof ConfigurationError ? usageMessage(error) : error instanceof Error ? error.message : String(error);
+  io.stderr.write(`agenticraft: ${message}\nRun agenticraft --help for usage.\n`);
+  return EXIT.usage;
 }
 
-async function runEmulator(command: Extract<Command, { name: "emulator" }>, io: CliIO): Promise<number> {
+/** What a stream would use, without starting anything: the built-in emulator is named, not started. */
+async function runInfo(args: ProviderArgs, io: CliIO): Promise<number> {
+  const plan = await planProvider(args, io.env);
+  const emulated = plan.emulatorHint !== undefined;
+  // A placeholder address and key, so the emulated case builds the same agent without a missing-key warning.
+  const options = emulated ? { ...plan.agentOptions, baseUrl: "http://127.0.0.1/", apiKey: "emulator" } : plan.agentOptions;
+  const info: Record<string, unknown> = { ...new Agent(options).getProviderInfo() };
+  if (emulated) {
+    info["baseUrl"] = `built-in emulator (${plan.emulatorHint})`;
+    info["hasApiKey"] = false;
+    info["apiKeyRequired"] = apiKeyEnvFor(plan.provider) !== undefined;
+  }
+  const rows = Object.entries(info).map(([key, value]) => `${key.padEnd(18)} ${value === undefined ? "-" : String(value)}`);
+  io.stdout.write(`${rows.join("\n")}\n`);
+  return EXIT.ok;
+}
+
+async function runEmulator(args: ProviderArgs, io: CliIO): Promise<number> {
   const { startEmulator } = await import("../emulator/index.js");
   const server = await startEmulator({
-    host: command.host,
-    port: command.port,
-    ...(command.ttftMs === undefined ? {} : { ttftMs: command.ttftMs }),
-    ...(command.tps === undefined ? {} : { tps: command.tps }),
+    host: args.host ?? "127.0.0.1",
+    port: args.port ?? 4010,
+    ...(args.ttftMs === undefined ? {} : { ttftMs: args.ttftMs }),
+    ...(args.tps === undefined ? {} : { tps: args.tps }),
+    ...(args.fault === undefined ? {} : { fault: args.fault }),
+    ...(args.requireKey === undefined ? {} : { requireApiKey: args.requireKey }),
   });
   io.stdout.write(
     `agenticraft emulator listening on ${server.url}\n` +
       `  OpenAI     baseUrl ${server.openaiBaseUrl}\n` +
       `  Anthropic  baseUrl ${server.url}\n` +
       `  Ollama     baseUrl ${server.url}\n` +
-      `Press Ctrl-C to stop.\n`,
+      (args.fault === undefined ? "" : `  fault      ${args.fault} (every chat request; x-emulator-fault overrides it)\n`) +
+      (args.requireKey === undefined ? "" : `  API key    required (401 without it)\n`) +
+      `Faults, scripts and pacing per request: agenticraft emulator --help. Press Ctrl-C to stop.\n`,
   );
   await new Promise<void>((resolve) => io.signal.addEventListener("abort", () => resolve(), { once: true }));
   await server.close();

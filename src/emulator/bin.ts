@@ -2,6 +2,7 @@
  * Runs the emulator as its own process (e.g. for a bench harness):
  *
  *     node --import tsx src/emulator/bin.ts [--port 0] [--host 127.0.0.1] [--ttft-ms 30] [--tps 200] [--bench-chunks N]
+ *                                           [--fault ITEMS] [--require-key KEY] [--help]
  *
  * Prints exactly one line, `listening on http://HOST:PORT`, once it accepts connections (port 0 = a free
  * port), and stops cleanly on SIGTERM or SIGINT. Bad arguments: a message on stderr and exit code 2.
@@ -28,6 +29,8 @@ function optionsFromArgv(argv: string[]): EmulatorOptions {
       "ttft-ms": { type: "string" },
       tps: { type: "string" },
       "bench-chunks": { type: "string" },
+      fault: { type: "string" },
+      "require-key": { type: "string" },
     },
     strict: true,
   });
@@ -41,10 +44,24 @@ function optionsFromArgv(argv: string[]): EmulatorOptions {
   if (ttftMs !== undefined) options.ttftMs = ttftMs;
   if (tps !== undefined) options.tps = tps;
   if (benchChunks !== undefined) options.benchChunks = benchChunks;
+  if (values.fault !== undefined) options.fault = values.fault;
+  if (values["require-key"] !== undefined) options.requireApiKey = values["require-key"];
   return options;
 }
 
+const USAGE = `Usage: emulator [--port 0] [--host 127.0.0.1] [--ttft-ms 30] [--tps 200] [--bench-chunks N]
+                [--fault ITEMS] [--require-key KEY]
+  --fault ITEMS      a fault for every chat request in x-emulator-fault's grammar (e.g. status=429,fail-first=1)
+  --require-key KEY  answer 401 unless a request carries this key
+Per-request headers (x-emulator-fault, x-emulator-reply, x-emulator-ttft-ms, x-emulator-tps, x-emulator-bench):
+see \`agenticraft emulator --help\` and the README's "Emulator" section.
+`;
+
 async function main(): Promise<void> {
+  if (process.argv.slice(2).some((arg) => arg === "--help" || arg === "-h")) {
+    process.stdout.write(USAGE);
+    return;
+  }
   let options: EmulatorOptions;
   try {
     options = optionsFromArgv(process.argv.slice(2));

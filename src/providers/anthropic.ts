@@ -58,10 +58,12 @@ interface OpenToolBlock {
   args: string[];
 }
 
+const ANTHROPIC_BASE_URL = "https://api.anthropic.com";
+
 /** Creates the Anthropic Messages provider (`POST {baseUrl}/v1/messages`). */
 export function createAnthropicProvider(options: AnthropicProviderOptions = {}): Provider {
-  const settings = resolveSettings(options, { baseUrl: "https://api.anthropic.com", apiKeyEnv: API_KEY_ENV });
-  const keyRequired = options.baseUrl === undefined;
+  // ANTHROPIC_BASE_URL as the official SDK reads it; an explicit baseUrl wins. Only the official API needs a key.
+  const settings = resolveSettings(options, { baseUrl: ANTHROPIC_BASE_URL, apiKeyEnv: API_KEY_ENV, baseUrlEnv: "ANTHROPIC_BASE_URL", keyRequiredByDefaultUrl: true });
   const apiVersion = options.apiVersion ?? DEFAULT_ANTHROPIC_VERSION;
   if (typeof apiVersion !== "string" || apiVersion === "") {
     throw new ConfigurationError("apiVersion", `must be a non-empty string, got ${String(apiVersion)}`);
@@ -72,7 +74,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   }
 
   const call = (request: ProviderRequest, stream: boolean, signal: AbortSignal) => {
-    const apiKey = keyRequired ? requireApiKey(settings, PROVIDER, API_KEY_ENV) : settings.apiKey;
+    const apiKey = settings.apiKeyRequired ? requireApiKey(settings, PROVIDER, API_KEY_ENV) : settings.apiKey;
     const headers: Record<string, string> = { "anthropic-version": apiVersion };
     if (apiKey) headers["x-api-key"] = apiKey;
     return openResponse({

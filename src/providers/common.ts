@@ -7,7 +7,14 @@ import type { CallOptions } from "./provider.js";
 
 /** Settings every HTTP provider resolves from its options and the environment. */
 export interface ResolvedSettings {
-  apiKey: string | undefined;
+  /** The `apiKey` option, else the key variable as it is now (read per request: it may be set after construction). */
+  readonly apiKey: string | undefined;
+  /** Whether a request will carry a key. */
+  readonly hasApiKey: boolean;
+  /** Whether the provider refuses to send a request without a key (the official API, not another server). */
+  apiKeyRequired: boolean;
+  /** The variable the key is read from, e.g. `OPENAI_API_KEY`. */
+  apiKeyEnv: string | undefined;
   baseUrl: string;
   timeout: number;
   maxRetries: number;
@@ -18,10 +25,13 @@ export interface ResolvedSettings {
 export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_RETRIES = 2;
 
-/** Resolves options against defaults and the environment, validating each. */
+/**
+ * Resolves options against defaults and the environment, validating each: `baseUrl` wins over the provider's
+ * base-URL variable (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`, `OLLAMA_HOST`), which wins over its default.
+ */
 export function resolveSettings(
   options: ProviderOptions,
-  defaults: { baseUrl: string; apiKeyEnv?: string; baseUrlEnv?: string },
+  defaults: { baseUrl: string; apiKeyEnv?: string; baseUrlEnv?: string; keyRequiredByDefaultUrl?: boolean },
 ): ResolvedSettings {
   const envBase = defaults.baseUrlEnv === undefined ? undefined : process.env[defaults.baseUrlEnv];
   const baseUrl = options.baseUrl ?? (envBase ? normalizeHost(envBase) : defaults.baseUrl);
@@ -34,21 +44,39 @@ export function resolveSettings(
   if (!(Number.isInteger(maxRetries) && maxRetries >= 0)) {
     throw new ConfigurationError("maxRetries", `must be a non-negative integer, got ${String(maxRetries)}`);
   }
-  const envKey = defaults.apiKeyEnv === undefined ? undefined : process.env[defaults.apiKeyEnv];
-  return { apiKey: options.apiKey ?? (envKey || undefined), baseUrl, timeout, maxRetries, headers: { ...options.headers } };
+  const apiKeyEnv = defaults.apiKeyEnv;
+  const apiKeyRequired = defaults.keyRequiredByDefaultUrl === true && baseUrl.replace(/\/+$/, "") === defaults.baseUrl;
+  return {
+    get apiKey() {
+      return options.apiKey ?? ((apiKeyEnv === undefined ? undefined : process.env[apiKeyEnv]) || undefined);
+    },
+    get hasApiKey() {
+      return this.apiKey !== undefined && this.apiKey !== "";
+    },
+    apiKeyRequired,
+    apiKeyEnv,
+    baseUrl,
+    timeout,
+    maxRetries,
+    headers: { ...options.headers },
+  };
 }
 
-/** `OLLAMA_HOST` may be `host:port` without a scheme. */
+/** `OLLAMA_HOST` may be `host:port` without a scheme (`OPENAI_BASE_URL` and `ANTHROPIC_BASE_URL` have one). */
 function normalizeHost(value: string): string {
   return /^[a-z]+:\/\//i.test(value) ? value : `http://${value}`;
 }
 
+/** The message for a provider that needs a key and has none (the request error and the agent's warning). */
+export function missingApiKeyMessage(provider: string, envName: string | undefined): string {
+  return `${provider} needs an API key: pass apiKey or set ${envName ?? "its API key variable"}`;
+}
+
 /** Throws a clear error when a provider that needs a key has none. */
 export function requireApiKey(settings: ResolvedSettings, provider: string, envName: string): string {
-  if (settings.apiKey === undefined || settings.apiKey === "") {
-    throw new ConfigurationError("apiKey", `${provider} needs an API key: pass apiKey or set ${envName}`);
-  }
-  return settings.apiKey;
+  const apiKey = settings.apiKey;
+  if (apiKey === undefined || apiKey === "") throw new ConfigurationError("apiKey", missingApiKeyMessage(provider, envName));
+  return apiKey;
 }
 
 /**

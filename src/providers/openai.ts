@@ -43,16 +43,18 @@ interface OpenAIChunk {
   error?: { message?: string; type?: string; code?: string | null } | string;
 }
 
+const OPENAI_BASE_URL = "https://api.openai.com/v1";
+
 /** Creates the OpenAI Chat Completions provider (`POST {baseUrl}/chat/completions`). */
 export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provider {
-  const settings = resolveSettings(options, { baseUrl: "https://api.openai.com/v1", apiKeyEnv: "OPENAI_API_KEY" });
-  const keyRequired = options.baseUrl === undefined;
+  // OPENAI_BASE_URL as the official SDK reads it; an explicit baseUrl wins. Only the official API needs a key.
+  const settings = resolveSettings(options, { baseUrl: OPENAI_BASE_URL, apiKeyEnv: "OPENAI_API_KEY", baseUrlEnv: "OPENAI_BASE_URL", keyRequiredByDefaultUrl: true });
   const orgHeaders: Record<string, string> = {};
   if (options.organization !== undefined) orgHeaders["openai-organization"] = options.organization;
   if (options.project !== undefined) orgHeaders["openai-project"] = options.project;
 
   const call = (request: ProviderRequest, stream: boolean, signal: AbortSignal) => {
-    const apiKey = keyRequired ? requireApiKey(settings, PROVIDER, "OPENAI_API_KEY") : settings.apiKey;
+    const apiKey = settings.apiKeyRequired ? requireApiKey(settings, PROVIDER, "OPENAI_API_KEY") : settings.apiKey;
     const headers = apiKey ? { ...orgHeaders, authorization: `Bearer ${apiKey}` } : orgHeaders;
     return openResponse({
       ...jsonCall(PROVIDER, settings, signal, { accept: stream ? "text/event-stream" : "application/json", headers, apiKey }),

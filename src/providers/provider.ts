@@ -90,7 +90,16 @@ export interface Provider {
   /** Whether the provider can return reasoning text. */
   readonly supportsThinking: boolean;
   /** Resolved settings, for `getProviderInfo()`. */
-  readonly settings: { timeout: number; maxRetries: number; baseUrl?: string };
+  readonly settings: {
+    timeout: number;
+    maxRetries: number;
+    baseUrl?: string;
+    /** Whether a request will carry an API key. */
+    readonly hasApiKey?: boolean;
+    /** Whether a request without a key is refused before it is sent; `apiKeyEnv` names where the key is read. */
+    apiKeyRequired?: boolean;
+    apiKeyEnv?: string | undefined;
+  };
   /** How the provider continues a broken answer; absent means "instruction", which every chat API accepts. */
   readonly continuation?: ContinuationForm;
   /** Streams the answer as typed chunks, ending with a `final` chunk; `result` holds the whole answer after. */

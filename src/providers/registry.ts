@@ -32,6 +32,17 @@ export function apiKeyEnvFor(name: string): string | undefined {
   return apiKeyEnvs.get(name);
 }
 
+const baseUrlEnvs = new Map<string, string>([
+  ["openai", "OPENAI_BASE_URL"],
+  ["anthropic", "ANTHROPIC_BASE_URL"],
+  ["ollama", "OLLAMA_HOST"],
+]);
+
+/** The environment variable a provider reads its base URL from (as the official clients do), if any. */
+export function baseUrlEnvFor(name: string): string | undefined {
+  return baseUrlEnvs.get(name);
+}
+
 /** With neither a provider nor a model: the first provider whose API key is set, else OpenAI. */
 export function providerFromEnvironment(env: Record<string, string | undefined>): string {
   for (const [name, variable] of apiKeyEnvs) if (env[variable]) return name;

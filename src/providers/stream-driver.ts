@@ -123,7 +123,17 @@ export function httpProvider<F>(spec: HttpProviderSpec<F>): Provider {
     supportsStreaming: true,
     supportsTools: true,
     supportsThinking: true,
-    settings: { timeout: settings.timeout, maxRetries: settings.maxRetries, baseUrl: settings.baseUrl },
+    // A view without the key itself; hasApiKey stays live (the key variable is read per request).
+    settings: {
+      timeout: settings.timeout,
+      maxRetries: settings.maxRetries,
+      baseUrl: settings.baseUrl,
+      get hasApiKey() {
+        return settings.hasApiKey;
+      },
+      apiKeyRequired: settings.apiKeyRequired,
+      apiKeyEnv: settings.apiKeyEnv,
+    },
     continuation: spec.continuation ?? "instruction",
     stream(request, callOptions: CallOptions = {}) {
       return new ChunkStream<CompletionResult>(async function* (signal, delivered) {

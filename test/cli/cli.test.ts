@@ -1,47 +1,11 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { startEmulator } from "../../src/emulator/index.js";
 import { startFixtureServer } from "../support/fixture-server.js";
 import { eventually } from "../support/sources.js";
+import { cleanEnv, cli } from "../support/cli.js";
 import type { StreamChunk } from "../../src/index.js";
-
-/** Environment without any provider key, so the CLI picks the built-in emulator. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...extra };
-  delete env["OPENAI_API_KEY"];
-  delete env["ANTHROPIC_API_KEY"];
-  delete env["FORCE_COLOR"];
-  return env;
-}
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI from source; `onStdout` may act on the running process (e.g. send SIGINT). */
-function cli(args: string[], env = cleanEnv(), onStdout?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/bin.ts", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-      onStdout?.(stdout, child);
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
 
 test("with no key, `stream` answers through the built-in emulator, says so on stderr, and ends with a status line", async () => {
   const run = await cli(["stream", "Why is the sky blue?"]);
