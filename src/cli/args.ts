@@ -15,6 +15,8 @@ export interface FlagSpec {
   help: string;
   /** The library option it sets, when not the flag's camelCase name; a library error naming it names the flag. */
   option?: string;
+  /** The only values a string flag takes. */
+  choices?: readonly string[];
 }
 
 /** Every flag of every command. */
@@ -24,7 +26,7 @@ export const FLAGS = {
   "base-url": { kind: "string", value: "U", help: "any server speaking the provider's protocol (e.g. a local OpenAI-compatible one)" },
   timeout: { kind: "number", value: "MS", help: "give up when the provider is silent this long" },
   offline: { kind: "boolean", help: "use the built-in emulator even when an API key or a server is configured" },
-  api: { kind: "string", value: "A", help: "openai only: responses (the Responses API) or chat (Chat Completions); default by model" },
+  api: { kind: "string", value: "A", help: "openai only: responses (the Responses API) or chat (Chat Completions); default by model", choices: ["responses", "chat"] },
   temperature: { kind: "number", value: "T", help: "0 to 2" },
   "max-tokens": { kind: "number", value: "N", help: "limit the answer's length" },
   system: { kind: "string", value: "TEXT", help: "system instructions", option: "instructions" },
@@ -254,6 +256,9 @@ function readFlags(command: CommandName, spec: CommandSpec, given: Array<{ name:
       if (value.trim() === "" || !Number.isFinite(number)) throw new ConfigurationError(raw, `must be a number, got ${JSON.stringify(value)}`);
       flags[key] = number;
     } else {
+      if (flag.choices !== undefined && !flag.choices.includes(value)) {
+        throw new ConfigurationError(raw, `must be one of ${flag.choices.join(", ")}, got ${JSON.stringify(value)}`);
+      }
       flags[key] = value;
     }
   }

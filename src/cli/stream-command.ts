@@ -92,7 +92,6 @@ export async function planProvider(args: ProviderArgs, env: NodeJS.ProcessEnv, e
   if (args.timeout !== undefined) agentOptions.timeout = args.timeout;
   if (args.baseUrl !== undefined) agentOptions.baseUrl = args.baseUrl;
   if (args.api !== undefined) {
-    if (args.api !== "chat" && args.api !== "responses") throw new ConfigurationError("--api", `expected responses or chat, got ${JSON.stringify(args.api)}`);
     if (provider !== "openai") throw new ConfigurationError("--api", `only the openai provider has more than one API, not ${provider}`);
     agentOptions.providerOptions = { ...agentOptions.providerOptions, api: args.api };
   }
