@@ -98,10 +98,6 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
  * `message_stop` the end marker; `ping` and event, block and delta types added later are ignored.
  */
 function anthropicFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
-  const thinking = new TextBuffer();
-  // Kept so the turn can be sent back unchanged, as the API requires for thinking blocks.
-  let signature = "";
-  const redacted: string[] = [];
   const toolBlocks = new Map<number, OpenToolBlock>();
   const toolCalls: ToolCall[] = [];
   let model = request.model;
@@ -127,7 +123,6 @@ function anthropicFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
             case "thinking_delta": {
               const piece = delta.thinking;
               if (typeof piece === "string" && piece !== "") {
-                thinking.append(piece);
                 const m = meta(model, type, chunkIndex++);
                 m.thinking = piece;
                 out.push(makeChunk("thinking", "", m, now));
@@ -136,7 +131,6 @@ function anthropicFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
             }
             case "signature_delta": {
               if (typeof delta.signature === "string" && delta.signature !== "") {
-                signature += delta.signature;
                 const m = meta(model, type, chunkIndex++);
                 m.signature = delta.signature;
                 out.push(makeChunk("thinking", "", m, now));
@@ -173,7 +167,6 @@ function anthropicFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
               break;
             case "thinking":
               if (typeof block.thinking === "string" && block.thinking !== "") {
-                thinking.append(block.thinking);
                 const m = meta(model, type, chunkIndex++);
                 m.thinking = block.thinking;
                 out.push(makeChunk("thinking", "", m, now));
@@ -181,7 +174,6 @@ function anthropicFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
               break;
             case "redacted_thinking":
               if (typeof block.data === "string") {
-                redacted.push(block.data);
                 const m = meta(model, type, chunkIndex++);
                 m.redactedThinking = block.data;
                 out.push(makeChunk("thinking", "", m, now));
@@ -242,22 +234,6 @@ function anthropicFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
       if (rawFinish !== undefined) final.providerFinishReason = rawFinish;
       if (id !== undefined) final.responseId = id;
       out.push(makeChunk("final", "", final));
-    },
-    result(text) {
-      const result: CompletionResult = {
-        content: text,
-        toolCalls,
-        usage: usage ?? convertAnthropicUsage({}),
-        finishReason: mapAnthropicFinishReason(rawFinish),
-        provider: PROVIDER,
-        model,
-      };
-      if (thinking.length > 0) result.thinking = thinking.toString();
-      if (signature !== "") result.thinkingSignature = signature;
-      if (redacted.length > 0) result.redactedThinking = redacted;
-      if (rawFinish !== undefined) result.providerFinishReason = rawFinish;
-      if (id !== undefined) result.id = id;
-      return result;
     },
   };
 }

@@ -108,9 +108,6 @@ function ollamaFrames(request: ProviderRequest): FrameHandler<unknown> {
       if (timings !== undefined) final.timings = timings;
       out.push(makeChunk("final", "", final));
     },
-    result(text) {
-      return completion(doneLine as OllamaChatLine, model, text, thinking, toolCalls);
-    },
   };
 }
 

@@ -1,6 +1,5 @@
 import { makeChunk, type ChunkMetadata, type FinishReason, type StreamChunk, type ToolCall, type Usage } from "../stream/chunk.js";
 import { WireFormatError } from "../stream/errors.js";
-import { TextBuffer } from "../stream/text-buffer.js";
 import { SSEDecoder, type SSEEvent } from "../wire/sse.js";
 import { httpProvider, type FrameHandler } from "./stream-driver.js";
 import { jsonCall, parseToolArguments, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
@@ -75,7 +74,6 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
 
 /** OpenAI's transform: `chat.completion.chunk` events → chunks, `[DONE]` the end marker. */
 function openAIFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
-  const thinking = new TextBuffer();
   const tools = new ToolCallAssembler();
   const toolCalls: ToolCall[] = [];
   let model = request.model;
@@ -104,7 +102,6 @@ function openAIFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
         if (content) out.push(makeChunk("text", content, meta(model, chunkIndex++), now));
         const reasoning = delta.reasoning_content ?? delta.reasoning;
         if (reasoning) {
-          thinking.append(reasoning);
           const m = meta(model, chunkIndex++);
           m.thinking = reasoning;
           out.push(makeChunk("thinking", "", m, now));
@@ -144,14 +141,6 @@ function openAIFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
       if (usage !== undefined) final.usage = usage;
       if (id !== undefined) final.responseId = id;
       out.push(makeChunk("final", "", final));
-    },
-    result(text) {
-      const result: CompletionResult = { content: text, toolCalls, finishReason, provider: PROVIDER, model };
-      if (thinking.length > 0) result.thinking = thinking.toString();
-      if (usage !== undefined) result.usage = usage;
-      if (rawFinish !== undefined) result.providerFinishReason = rawFinish;
-      if (id !== undefined) result.id = id;
-      return result;
     },
   };
 }
