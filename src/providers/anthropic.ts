@@ -240,7 +240,7 @@ function anthropicFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
 
 /** The per-chunk metadata; one literal so every chunk's metadata has the same shape. */
 function meta(model: string, eventType: string, chunkIndex: number): ChunkMetadata {
-  return { provider: PROVIDER, model, eventType, chunkIndex };
+  return { provider: PROVIDER, model, eventType, chunkIndex, step: 0 };
 }
 
 /** Completes a tool_use block: its fragments joined and parsed ("" is `{}`; bad JSON throws, keeping the text). */

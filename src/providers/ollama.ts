@@ -113,7 +113,7 @@ function ollamaFrames(request: ProviderRequest): FrameHandler<unknown> {
 
 /** The per-chunk metadata; one literal so every chunk's metadata has the same shape. */
 function meta(model: string, chunkIndex: number): ChunkMetadata {
-  return { provider: PROVIDER, model, chunkIndex };
+  return { provider: PROVIDER, model, chunkIndex, step: 0 };
 }
 
 function asLine(value: unknown): OllamaChatLine {

@@ -147,7 +147,7 @@ function openAIFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
 
 /** The per-chunk metadata; one literal so every chunk's metadata has the same shape. */
 function meta(model: string, chunkIndex: number): ChunkMetadata {
-  return { provider: PROVIDER, model, chunkIndex };
+  return { provider: PROVIDER, model, chunkIndex, step: 0 };
 }
 
 function toolCallChunk(toolCall: ToolCall, model: string, chunkIndex: number, into: ToolCall[]): StreamChunk {

@@ -34,6 +34,8 @@ export interface ToolCallDelta {
   id?: string;
   name?: string;
   argumentsDelta: string;
+  /** The arguments parsed so far (set by the agent's run): complete values, and a string value as far as it came. */
+  partialArguments?: Record<string, unknown>;
 }
 
 /** The outcome of running a tool. */
