@@ -33,4 +33,3 @@ export {
   tool, type AgentTool, type ToolSpec, type ToolExecutionContext, type ZodLikeSchema, type ArgumentCheck,
 } from "./agent/tools.js";
 export type { RunResult, RunStep } from "./agent/run.js";
-export { AnswerAccumulator, accumulate } from "./stream/accumulate.js";
