@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { Agent, StreamInterruptedError, tool, type StreamChunk, type ToolDefinition } from "../../src/index.js";
+import { Agent, StreamInterruptedError, tool, type StreamChunk, type ToolCallDelta, type ToolDefinition } from "../../src/index.js";
 import type { AgentTool } from "../../src/agent/tools.js";
 import { startFixtureServer } from "../support/fixture-server.js";
 
@@ -105,6 +105,14 @@ for (const protocol of ["openai", "anthropic", "ollama"] as const) {
     const results = calls.map(([, name, args]) => ({ content: JSON.stringify({ tool: name, args }) }));
     assert.deepEqual(bodies[1]!.messages, [{ role: "user", content: "Weather?" }, ...roundMessages(protocol, calls, results, TEXT_BEFORE[protocol].one)]);
     assert.equal(chunks.filter((c) => c.type === "final").length, 1);
+    // partialArguments grow delta by delta to the parsed arguments.
+    const partials = chunks.filter((c) => c.type === "tool_call_delta").map((c) => (c.metadata.toolCall as ToolCallDelta).partialArguments);
+    assert.deepEqual(partials.at(-1), calls[0]![2]);
+    if (protocol === "openai") {
+      const paris = { location: "Paris" };
+      const france = { location: "Paris, France" };
+      assert.deepEqual(partials, [{}, {}, {}, { location: "" }, paris, { location: "Paris," }, france, france, france, { ...france, unit: "" }, { ...france, unit: "c" }, { ...france, unit: "celsius" }, { ...france, unit: "celsius" }]);
+    }
   });
 
   test(`${protocol}: two parallel calls — two results, both sent back in call order`, async () => {
