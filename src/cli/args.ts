@@ -15,6 +15,8 @@ export interface StreamArgs {
   thinking: boolean;
   /** Use the built-in emulator even when an API key is set. */
   offline: boolean;
+  /** Offer the model the demo tools (the time, a calculator). */
+  tools?: boolean;
 }
 
 /** The parsed command line. */
@@ -47,6 +49,7 @@ Stream options:
   --thinking         ask the model to reason (Anthropic, Ollama); shown dimmed on a terminal
   --json             write one JSON chunk per line instead of text
   --offline          use the built-in emulator even when an API key is set
+  --tools            let the model call two demo tools (the time, a calculator); calls and results shown live
 
 With no API key (OPENAI_API_KEY, ANTHROPIC_API_KEY) and no --base-url, the answer comes from the built-in
 emulator over loopback, through the same provider code a real API uses.
@@ -75,6 +78,7 @@ export function parseCommand(argv: string[]): Command {
       json: { type: "boolean", default: false },
       thinking: { type: "boolean", default: false },
       offline: { type: "boolean", default: false },
+      tools: { type: "boolean", default: false },
       port: { type: "string" },
       host: { type: "string" },
       "ttft-ms": { type: "string" },
@@ -101,7 +105,10 @@ export function parseCommand(argv: string[]): Command {
       return { name: "help" };
     case "stream":
       if (rest.length > 1) throw new ConfigurationError("prompt", "give the prompt as one quoted argument");
-      return { name: "stream", args: { prompt: rest[0] ?? DEFAULT_PROMPT, json: values.json, thinking: values.thinking, ...common } };
+      return {
+        name: "stream",
+        args: { prompt: rest[0] ?? DEFAULT_PROMPT, json: values.json, thinking: values.thinking, ...common, ...(values.tools ? { tools: true } : {}) },
+      };
     case "info":
       return { name: "info", args: common };
     case "emulator":

@@ -3,6 +3,7 @@ import type { AgentOptions } from "../agent/options.js";
 import { apiKeyEnvFor, detectProvider, providerFromEnvironment } from "../providers/registry.js";
 import { StreamInterruptedError } from "../stream/errors.js";
 import type { StreamArgs } from "./args.js";
+import { demoTools } from "./demo-tools.js";
 import { ChunkRenderer, formatStatus, type Output, type StreamStats } from "./render.js";
 import { startLocalEmulator, type LocalEmulator } from "./local-emulator.js";
 
@@ -28,6 +29,7 @@ export async function runStream(args: StreamArgs, io: CliIO): Promise<number> {
       ...(args.temperature === undefined ? {} : { temperature: args.temperature }),
       ...(args.maxTokens === undefined ? {} : { maxTokens: args.maxTokens }),
       ...(args.thinking ? { thinking: true } : {}),
+      ...(args.tools === true ? { tools: demoTools() } : {}),
     });
     const renderer = new ChunkRenderer(io.stdout, args.json);
     const stats: StreamStats = { startedAt: performance.now(), firstChunkAt: undefined, endedAt: 0, chunks: 0, usage: undefined, outcome: "done" };
