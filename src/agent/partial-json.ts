@@ -101,22 +101,34 @@ export class PartialJsonParser {
   #readString(text: string, i: number): number {
     const n = text.length;
     if (this.#escape !== "") return this.#readEscape(text, i);
-    let start = i;
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (c === 0x22) {
-        this.#string += text.slice(start, i);
+    // Native scans find the next quote and backslash; the text between them is taken whole.
+    let quote = text.indexOf('"', i);
+    let backslash = text.indexOf("\\", i);
+    let piece = "";
+    for (;;) {
+      if (quote < 0) quote = n;
+      if (backslash < 0) backslash = n;
+      if (quote < backslash) {
+        this.#string += piece + text.slice(i, quote);
         this.#endString();
-        return i + 1;
+        return quote + 1;
       }
-      if (c === 0x5c) {
-        this.#string += text.slice(start, i);
+      if (backslash === n) break;
+      const next = backslash + 1 < n ? text[backslash + 1]! : "u";
+      const decoded = next === "u" ? undefined : ESCAPES[next];
+      if (decoded === undefined) {
+        // \uXXXX, or an escape cut by the end of the delta: the slow path
+        this.#string += piece + text.slice(i, backslash);
         this.#escape = "\\";
-        return this.#readEscape(text, i + 1);
+        return this.#readEscape(text, backslash + 1);
       }
-      i++;
+      // The common two-character escape, decoded in place.
+      piece += text.slice(i, backslash) + decoded;
+      i = backslash + 2;
+      if (quote < i) quote = text.indexOf('"', i);
+      backslash = text.indexOf("\\", i);
     }
-    this.#string += text.slice(start, n);
+    this.#string += piece + text.slice(i, n);
     return n;
   }
 
@@ -193,7 +205,7 @@ export class PartialJsonParser {
     const top = this.#stack[this.#stack.length - 1];
     if (top === undefined) throw new SyntaxError("a value outside the object");
     if (top.kind === Kind.Object) {
-      (top.items as Record<string, unknown>)[top.key!] = value;
+      setKey(top.items as Record<string, unknown>, top.key!, value);
       top.key = undefined;
     } else (top.items as unknown[]).push(value);
     this.#state = State.CommaOrEnd;
@@ -222,9 +234,9 @@ export class PartialJsonParser {
       const items = node.items as Record<string, unknown>;
       for (const key in items) {
         const v = items[key];
-        copy[key] = isContainer(v) ? this.#snap(v) : v;
+        setKey(copy, key, isContainer(v) ? this.#snap(v) : v);
       }
-      if (partial !== undefined) copy[node.key!] = partial;
+      if (partial !== undefined) setKey(copy, node.key!, partial);
       out = copy;
     } else {
       const items = node.items as unknown[];
@@ -272,6 +284,12 @@ class Container {
 
 function isContainer(value: unknown): value is Container {
   return value instanceof Container;
+}
+
+/** Sets an own property, "__proto__" included (as JSON.parse does). */
+function setKey(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
