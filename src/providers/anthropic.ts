@@ -1,6 +1,6 @@
+import { accumulate } from "../stream/accumulate.js";
 import { makeChunk, type ChunkMetadata, type StreamChunk, type ToolCall, type Usage } from "../stream/chunk.js";
 import { ConfigurationError, WireFormatError } from "../stream/errors.js";
-import { TextBuffer } from "../stream/text-buffer.js";
 import { SSEDecoder, type SSEEvent } from "../wire/sse.js";
 import { httpProvider, type FrameHandler } from "./stream-driver.js";
 import { jsonCall, parseToolArguments, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
@@ -296,36 +296,33 @@ function parseCompletion(bodyText: string, request: ProviderRequest): Completion
     throw new WireFormatError("Anthropic sent a response that is not JSON", { type: "invalid-json", excerpt: bodyText, cause: error });
   }
   if (body.type === "error") throw errorEvent(body.error);
-  const text = new TextBuffer();
-  const thinking = new TextBuffer();
-  const toolCalls: ToolCall[] = [];
-  let signature = "";
-  const redacted: string[] = [];
+  // The whole message as the chunks a stream of it would carry, folded by the one accumulator.
+  const model = body.model ?? request.model;
+  const chunks: StreamChunk[] = [];
+  let toolIndex = 0;
   for (const block of body.content ?? []) {
-    if (block.type === "text" && typeof block.text === "string") text.append(block.text);
+    const m = meta(model, "message", chunks.length);
+    if (block.type === "text" && typeof block.text === "string") chunks.push(makeChunk("text", block.text, m));
     else if (block.type === "thinking" && typeof block.thinking === "string") {
-      thinking.append(block.thinking);
-      if (typeof block.signature === "string") signature += block.signature;
-    } else if (block.type === "redacted_thinking" && typeof block.data === "string") redacted.push(block.data);
-    else if (block.type === "tool_use") {
-      const name = block.name ?? "";
+      m.thinking = block.thinking;
+      if (typeof block.signature === "string") m.signature = block.signature;
+      chunks.push(makeChunk("thinking", "", m));
+    } else if (block.type === "redacted_thinking" && typeof block.data === "string") {
+      m.redactedThinking = block.data;
+      chunks.push(makeChunk("thinking", "", m));
+    } else if (block.type === "tool_use") {
       const input = isNonEmptyObject(block.input) ? block.input : {};
-      toolCalls.push({ id: block.id ?? `toolu_${toolCalls.length}`, name, arguments: input, argumentsText: JSON.stringify(input) });
+      m.toolCall = { id: block.id ?? `toolu_${toolIndex}`, name: block.name ?? "", arguments: input, argumentsText: JSON.stringify(input) };
+      toolIndex++;
+      chunks.push(makeChunk("tool_call", "", m));
     }
   }
   const raw = body.stop_reason ?? undefined;
-  const result: CompletionResult = {
-    content: text.toString(),
-    toolCalls,
-    usage: convertAnthropicUsage(body.usage ?? {}),
-    finishReason: mapAnthropicFinishReason(raw),
-    provider: PROVIDER,
-    model: body.model ?? request.model,
-  };
-  if (thinking.length > 0) result.thinking = thinking.toString();
-  if (signature !== "") result.thinkingSignature = signature;
-  if (redacted.length > 0) result.redactedThinking = redacted;
-  if (raw !== undefined) result.providerFinishReason = raw;
-  if (body.id !== undefined) result.id = body.id;
-  return result;
+  const final = meta(model, "message", chunks.length);
+  final.usage = convertAnthropicUsage(body.usage ?? {});
+  final.finishReason = mapAnthropicFinishReason(raw);
+  if (raw !== undefined) final.providerFinishReason = raw;
+  if (body.id !== undefined) final.responseId = body.id;
+  chunks.push(makeChunk("final", "", final));
+  return accumulate(chunks);
 }

@@ -1,3 +1,4 @@
+import { accumulate } from "../stream/accumulate.js";
 import { makeChunk, type ChunkMetadata, type FinishReason, type StreamChunk, type ToolCall, type Usage } from "../stream/chunk.js";
 import { WireFormatError } from "../stream/errors.js";
 import { SSEDecoder, type SSEEvent } from "../wire/sse.js";
@@ -200,25 +201,29 @@ function parseCompletion(bodyText: string, request: ProviderRequest): Completion
   } catch (error) {
     throw new WireFormatError("OpenAI sent a response that is not JSON", { type: "invalid-json", excerpt: bodyText, cause: error });
   }
+  // The whole message as the chunks a stream of it would carry, folded by the one accumulator.
   const choice = body.choices?.[0];
   const message = choice?.message;
-  const toolCalls: ToolCall[] = (message?.tool_calls ?? []).map((call) => ({
-    id: call.id,
-    name: call.function.name,
-    arguments: parseToolArguments(call.function.arguments, call.function.name),
-    argumentsText: call.function.arguments,
-  }));
+  const model = body.model ?? request.model;
+  const chunks: StreamChunk[] = [];
+  if (message?.reasoning_content) {
+    const m = meta(model, chunks.length);
+    m.thinking = message.reasoning_content;
+    chunks.push(makeChunk("thinking", "", m));
+  }
+  if (message?.content) chunks.push(makeChunk("text", message.content, meta(model, chunks.length)));
+  const calls = message?.tool_calls ?? [];
+  for (const call of calls) {
+    const m = meta(model, chunks.length);
+    m.toolCall = { id: call.id, name: call.function.name, arguments: parseToolArguments(call.function.arguments, call.function.name), argumentsText: call.function.arguments };
+    chunks.push(makeChunk("tool_call", "", m));
+  }
   const raw = choice?.finish_reason ?? undefined;
-  const result: CompletionResult = {
-    content: message?.content ?? "",
-    toolCalls,
-    finishReason: toolCalls.length > 0 && raw === "stop" ? "tool_calls" : mapOpenAIFinishReason(raw),
-    provider: PROVIDER,
-    model: body.model ?? request.model,
-  };
-  if (message?.reasoning_content) result.thinking = message.reasoning_content;
-  if (body.usage !== undefined) result.usage = convertOpenAIUsage(body.usage);
-  if (raw !== undefined) result.providerFinishReason = raw;
-  if (body.id !== undefined) result.id = body.id;
-  return result;
+  const final = meta(model, chunks.length);
+  final.finishReason = calls.length > 0 && raw === "stop" ? "tool_calls" : mapOpenAIFinishReason(raw);
+  if (raw !== undefined) final.providerFinishReason = raw;
+  if (body.usage !== undefined) final.usage = convertOpenAIUsage(body.usage);
+  if (body.id !== undefined) final.responseId = body.id;
+  chunks.push(makeChunk("final", "", final));
+  return accumulate(chunks);
 }
