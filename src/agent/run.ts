@@ -48,7 +48,8 @@ type StepOutcome =
 /**
  * One run of the agent loop, as one stream: model call (step 0) → its tool calls run concurrently → model
  * call (step 1) → … Each step's chunks pass through as they arrive (batched) with `metadata.step`; a step's
- * own `final` chunk is held back, and exactly one `final` ends the run, with the usage summed over the steps.
+ * own `final` chunk passes only when it ends the run (a step asking for tools has its `final` held back), so
+ * exactly one `final` ends the run, with the usage summed over the steps.
  * A step that breaks ends the run with a `StreamInterruptedError` carrying all text delivered so far.
  */
 export function runAgent(options: RunOptions): ChunkStream<RunResult> {
@@ -63,8 +64,9 @@ async function* runSteps(options: RunOptions, signal: AbortSignal, delivered: De
   let usage: Usage | undefined;
   for (let step = 0; ; step++) {
     const stepRequest = step === 0 ? request : { ...request, messages: [...request.messages, ...turn.slice(1)] };
-    const { response, final } = yield* streamStep(provider, stepRequest, step, tools.size > 0, options.streaming, signal, delivered);
-    usage = sumUsage(usage, response.usage);
+    const before = usage;
+    const { response, held } = yield* streamStep(provider, stepRequest, step, before, tools.size > 0, options.streaming, signal, delivered);
+    usage = sumUsage(before, response.usage);
     const record: RunStep = { index: step, response, toolResults: [] };
     steps.push(record);
     turn.push(assistantMessage(response));
@@ -83,9 +85,9 @@ async function* runSteps(options: RunOptions, signal: AbortSignal, delivered: De
       }
       if (outcome.kind === "tool_calls") continue;
     }
-    if (final !== undefined) {
-      if (step > 0 && usage !== undefined) final.metadata.usage = usage;
-      yield [final];
+    if (held !== undefined) {
+      if (step > 0 && usage !== undefined) held.metadata.usage = usage;
+      yield [held];
     }
     const result: RunResult = { ...response, steps, turn };
     if (usage !== undefined) result.usage = usage;
@@ -105,21 +107,23 @@ function outcomeOf(response: CompletionResult, tools: ReadonlyMap<string, AgentT
 
 /**
  * Streams one model call: its batches pass through with `metadata.step` set (and, when tools are offered,
- * `partialArguments` on each `tool_call_delta`); its `final` chunk is returned, not yielded.
+ * `partialArguments` on each `tool_call_delta`). Its `final` chunk passes at once (usage summed with the steps
+ * before) unless it says `tool_calls`: then the run decides after the step, so it is returned as `held`.
  */
 async function* streamStep(
   provider: Provider,
   request: ProviderRequest,
   step: number,
+  usageBefore: Usage | undefined,
   withTools: boolean,
   streaming: boolean,
   signal: AbortSignal,
   delivered: Delivered,
-): AsyncGenerator<StreamChunk[], { response: CompletionResult; final: StreamChunk | undefined }> {
+): AsyncGenerator<StreamChunk[], { response: CompletionResult; held: StreamChunk | undefined }> {
   const inner =
     streaming && provider.supportsStreaming ? provider.stream(request, { signal }) : streamFromCompletion(provider, request, { signal });
   const partial = withTools ? new Map<number, PartialJsonParser>() : undefined;
-  let final: StreamChunk | undefined;
+  let held: StreamChunk | undefined;
   let done = false;
   try {
     for (;;) {
@@ -138,8 +142,13 @@ async function* streamStep(
       }
       const last = batch[batch.length - 1];
       if (last !== undefined && last.type === "final") {
-        final = last;
-        batch.pop();
+        if (last.metadata.finishReason === "tool_calls") {
+          held = last;
+          batch.pop();
+        } else if (step > 0) {
+          const total = sumUsage(usageBefore, last.metadata.usage);
+          if (total !== undefined) last.metadata.usage = total;
+        }
       }
       if (batch.length > 0) yield batch;
     }
@@ -151,7 +160,7 @@ async function* streamStep(
   if (response === undefined) {
     throw new AgentError(`${provider.name}: the stream ended without an answer (its producer returned none)`);
   }
-  return { response, final };
+  return { response, held };
 }
 
 function addPartialArguments(parsers: Map<number, PartialJsonParser>, delta: ToolCallDelta): void {
