@@ -3,7 +3,7 @@ import type { AgentTool } from "./tools.js";
 
 /**
  * Runs the tool calls of one step concurrently and yields each result as its tool finishes. Every failure the
- * model can act on (an unknown tool, arguments that fail the schema, an `execute` that throws
+ * model can act on (an unknown tool, arguments that are not JSON or fail the schema, an `execute` that throws
  * or times out) is a result with `isError: true` whose `result` says what went wrong. Each call gets a signal
  * that aborts with `signal` (the stream's) or at its own timeout; once `signal` aborts this stops yielding at
  * once, without waiting for a tool that ignores its signal.
@@ -48,6 +48,9 @@ async function executeOne(call: ToolCall, tools: ReadonlyMap<string, AgentTool>,
   const tool = tools.get(call.name);
   if (tool === undefined) {
     return fail(`Unknown tool "${call.name}". The available tools are: ${[...tools.keys()].join(", ")}.`);
+  }
+  if (call.argumentsError !== undefined) {
+    return fail(`The arguments of "${call.name}" are not a JSON object (${JSON.stringify(call.argumentsText ?? "")}); the tool was not run.`);
   }
   const checked = tool.check(call.arguments);
   if (!checked.ok) return fail(`Invalid arguments for "${call.name}": ${checked.message}. The tool was not run.`);

@@ -3,7 +3,7 @@ import { makeChunk, type ChunkMetadata, type StreamChunk, type ToolCall, type Us
 import { ConfigurationError, WireFormatError } from "../stream/errors.js";
 import { SSEDecoder, type SSEEvent } from "../wire/sse.js";
 import { httpProvider, type FrameHandler } from "./stream-driver.js";
-import { jsonCall, parseToolArguments, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
+import { jsonCall, toolCallFromText, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import { buildAnthropicBody, convertAnthropicUsage, mapAnthropicFinishReason, type AnthropicUsage } from "./anthropic-messages.js";
 import type { CompletionResult, Provider, ProviderOptions, ProviderRequest } from "./provider.js";
@@ -247,7 +247,7 @@ function meta(model: string, eventType: string, chunkIndex: number): ChunkMetada
 function toolCallChunk(block: OpenToolBlock, model: string, eventType: string, chunkIndex: number, into: ToolCall[]): StreamChunk {
   let argumentsText = block.args.length === 1 ? block.args[0]! : block.args.join("");
   if (argumentsText === "" && isNonEmptyObject(block.input)) argumentsText = JSON.stringify(block.input);
-  const toolCall: ToolCall = { id: block.id, name: block.name, arguments: parseToolArguments(argumentsText, block.name), argumentsText };
+  const toolCall: ToolCall = toolCallFromText(block.id, block.name, argumentsText);
   into.push(toolCall);
   const m = meta(model, eventType, chunkIndex);
   m.toolCall = toolCall;

@@ -3,7 +3,7 @@ import { makeChunk, type ChunkMetadata, type FinishReason, type StreamChunk, typ
 import { WireFormatError } from "../stream/errors.js";
 import { SSEDecoder, type SSEEvent } from "../wire/sse.js";
 import { httpProvider, type FrameHandler } from "./stream-driver.js";
-import { jsonCall, parseToolArguments, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
+import { jsonCall, toolCallFromText, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import {
   buildOpenAIBody,
@@ -215,7 +215,7 @@ function parseCompletion(bodyText: string, request: ProviderRequest): Completion
   const calls = message?.tool_calls ?? [];
   for (const call of calls) {
     const m = meta(model, chunks.length);
-    m.toolCall = { id: call.id, name: call.function.name, arguments: parseToolArguments(call.function.arguments, call.function.name), argumentsText: call.function.arguments };
+    m.toolCall = toolCallFromText(call.id, call.function.name, call.function.arguments);
     chunks.push(makeChunk("tool_call", "", m));
   }
   const raw = choice?.finish_reason ?? undefined;

@@ -26,6 +26,8 @@ export interface ToolCall {
   arguments: Record<string, unknown>;
   /** The exact argument text as streamed (OpenAI, Anthropic). */
   argumentsText?: string;
+  /** Set when the argument text is not a JSON object (`arguments` is then `{}`): the agent tells the model. */
+  argumentsError?: string;
 }
 
 /** A fragment of a tool call as it streams. */

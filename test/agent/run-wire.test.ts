@@ -213,3 +213,23 @@ test("anthropic: thinking blocks with their signatures go back first in the assi
     { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: '{"tool":"get_weather","args":{"city":"Oslo"}}' }] },
   ]);
 });
+
+test("openai: arguments that are not JSON go back as an error result, the call as it was sent; execute is not called", async () => {
+  let called = false;
+  const t = tool({ name: "get_weather", parameters: { type: "object" }, execute: () => { called = true; return 1; } });
+  const frame = (delta: object, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", model: "gpt-4o-mini", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const sse = [
+    frame({ role: "assistant", tool_calls: [{ index: 0, id: "call_x", type: "function", function: { name: "get_weather", arguments: '{"city": "Pa' } }] }),
+    frame({}, "tool_calls"),
+    "data: [DONE]\n\n",
+  ].join("");
+  const { chunks, bodies } = await runAgainst("openai", [{ pieces: [new TextEncoder().encode(sse)] }, fixture("openai", "text.sse")], [t]);
+  assert.equal(called, false);
+  const message = 'The arguments of "get_weather" are not a JSON object ("{\\"city\\": \\"Pa"); the tool was not run.';
+  assert.deepEqual(chunks.find((c) => c.type === "tool_result")!.metadata.toolResult, { id: "call_x", name: "get_weather", result: message, isError: true });
+  assert.deepEqual(bodies[1]!.messages.slice(1), [
+    { role: "assistant", content: null, tool_calls: [{ id: "call_x", type: "function", function: { name: "get_weather", arguments: '{"city": "Pa' } }] },
+    { role: "tool", content: message, tool_call_id: "call_x" },
+  ]);
+});
