@@ -33,3 +33,7 @@ export { SSEDecoder, sseEvents, type SSEEvent, type SSEDecoderOptions } from "./
 export { NDJSONDecoder, ndjsonValues, type NDJSONDecoderOptions } from "./wire/ndjson.js";
 export { Agent, type AgentResponse, type ProviderInfo, type SetProviderOptions } from "./agent/agent.js";
 export type { AgentOptions, CallSettings } from "./agent/options.js";
+export {
+  tool, type AgentTool, type ToolSpec, type ToolExecutionContext, type ZodLikeSchema, type ArgumentCheck,
+} from "./agent/tools.js";
+export type { RunResult, RunStep } from "./agent/run.js";

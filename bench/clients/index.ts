@@ -22,10 +22,15 @@ export const CLIENTS: readonly ClientEntry[] = [
   { protocol: "openai-responses", name: "openai-sdk", role: "peer", pkg: "openai", module: "./openai-responses/openai-sdk.js" },
 ];
 
+/** Clients only the tools scenario runs (issue 8), so the other scenarios' tables stay as they were. */
+export const TOOL_CLIENTS: readonly ClientEntry[] = [
+  { protocol: "openai", name: "agenticraft-agent-tools", role: "ours", pkg: "agenticraft", module: "./openai/agenticraft-agent-tools.js" },
+];
+
 export const clientId = (entry: ClientEntry): string => `${entry.protocol}/${entry.name}`;
 
 export function findClient(id: string): ClientEntry {
-  const entry = CLIENTS.find((c) => clientId(c) === id);
+  const entry = [...CLIENTS, ...TOOL_CLIENTS].find((c) => clientId(c) === id);
   if (entry === undefined) throw new Error(`unknown client ${id}; known: ${CLIENTS.map(clientId).join(", ")}`);
   return entry;
 }

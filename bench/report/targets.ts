@@ -89,5 +89,24 @@ export function evaluateTargets(rows: readonly Row[], quick: boolean): TargetRes
     });
   }
   out.push(atMost("concurrent-cpu", "Concurrent: agent CPU/chunk ≤ 1.0 × raw-fetch", agent, floor, "cpuUsPerChunk", "µs"));
+  out.push(...toolTargets(rows));
+  return out;
+}
+
+/** Issue 8: (a) unused tools cost ≤ 2 % CPU per chunk; (b) partial arguments ≤ 5 × one JSON.parse; (c) a round ≤ 1 ms. */
+function toolTargets(rows: readonly Row[]): TargetResult[] {
+  const tools = rows.filter((r) => r.scenario === "tools");
+  const streamed = (client: string) => tools.find((r) => r.client === client && /^\d+$/.test(r.variant));
+  const out = [
+    atMost("tools-unused", "Tools configured, not called: agent CPU/chunk ≤ 1.02 × agent without tools", streamed("openai/agenticraft-agent-tools"), streamed("openai/agenticraft-agent"), "cpuUsPerChunk", "µs", 1.02),
+  ];
+  const bound = (id: string, text: string, variant: string, metric: string, limit: number, unit: string): TargetResult => {
+    const row = tools.find((r) => r.variant === variant);
+    if (!usable(row)) return { id, text, actual: "-", goal: "-", status: "n/a" };
+    const value = row.metrics[metric]!;
+    return { id, text, actual: `${value.toFixed(2)}${unit}`, goal: `≤ ${limit}${unit}`, status: value <= limit ? "PASS" : "MISS", profile: { scenario: "tools", client: row.client, variant } };
+  };
+  out.push(bound("tools-partial", "Partial arguments, 100 KB in 4,000 deltas ≤ 5 × one JSON.parse", "partial-arguments", "ratio", 5, "×"));
+  out.push(bound("tools-round", "A tool round adds ≤ 1 ms CPU beyond the tool's own work", "tool-round", "roundOverheadMs", 1, " ms"));
   return out;
 }

@@ -1,7 +1,6 @@
 import type { ChunkStream } from "../stream/chunk-stream.js";
 import { ConfigurationError } from "../stream/errors.js";
-import { streamFromCompletion } from "../providers/fallback.js";
-import type { ChatMessage, CompletionResult, Provider, ProviderRequest } from "../providers/provider.js";
+import type { ChatMessage, Provider, ProviderRequest, ToolDefinition } from "../providers/provider.js";
 import {
   createProvider,
   DEFAULT_MODEL,
@@ -13,9 +12,17 @@ import {
 import { missingApiKeyMessage } from "../providers/common.js";
 import { ConversationHistory } from "./history.js";
 import { validateAgentOptions, validateCallSettings, type AgentOptions, type CallSettings } from "./options.js";
+import { runAgent, type RunResult } from "./run.js";
+import { toAgentTools, toDefinition, type AgentTool } from "./tools.js";
 
-/** What `agent.arun` returns and what a finished `agent.stream` holds in `result`. */
-export type AgentResponse = CompletionResult;
+/**
+ * What `agent.arun` returns and what a finished `agent.stream` holds in `result`: the last model call's answer
+ * (its `usage` summed over the run), every step the run took, and the turn it added to the history.
+ */
+export type AgentResponse = RunResult;
+
+/** Default of `maxSteps`: model calls per run. */
+export const DEFAULT_MAX_STEPS = 5;
 
 /** What `agent.getProviderInfo()` reports. */
 export interface ProviderInfo {
@@ -45,11 +52,15 @@ export class Agent {
   #provider: Provider;
   #model: string;
   readonly #history = new ConversationHistory();
+  readonly #tools: Map<string, AgentTool>;
+  readonly #toolDefinitions: ToolDefinition[];
 
   constructor(options: AgentOptions = {}) {
     validateAgentOptions(options);
     this.name = options.name ?? "Agent";
     this.#options = { ...options };
+    this.#tools = new Map(toAgentTools(options.tools ?? []).map((t) => [t.name, t]));
+    this.#toolDefinitions = [...this.#tools.values()].map(toDefinition);
     const { provider, model } = resolveProvider(options);
     this.#provider = provider;
     this.#model = model;
@@ -60,24 +71,35 @@ export class Agent {
   }
 
   /**
-   * Streams the answer to `prompt`; the plain loop over `chunk.content` prints exactly the answer text.
-   * It is the provider's own stream (no extra layer per chunk); the turn joins the history when it completes.
+   * Streams the answer to `prompt` as one run: model calls and the tools they ask for, one stream of chunks
+   * (each with `metadata.step`) ending in one `final` chunk. The plain loop over `chunk.content` prints exactly
+   * the answer text. The turn joins the history when the run completes; a broken run leaves it as it was.
    */
   stream(prompt: string, settings: CallSettings = {}): ChunkStream<AgentResponse> {
-    const request = this.#prepare(prompt, settings);
-    const provider = this.#provider;
-    const options = settings.signal === undefined ? {} : { signal: settings.signal };
-    const stream = provider.supportsStreaming ? provider.stream(request, options) : streamFromCompletion(provider, request, options);
-    const history = this.#history;
-    return stream.onComplete((result) => history.addTurn([lastMessage(request), assistantMessage(result)]));
+    return this.#run(prompt, settings, true);
   }
 
-  /** Returns the whole answer to `prompt` at once (a plain completion, no streaming). */
+  /** Runs the same loop without streaming (each model call a plain completion) and returns the final answer with its steps. */
   async arun(prompt: string, settings: CallSettings = {}): Promise<AgentResponse> {
+    const run = this.#run(prompt, settings, false);
+    for await (const _ of run) {
+      // the chunks of a completion-based run are only its answer taken apart; the result is what counts
+    }
+    return run.result!;
+  }
+
+  #run(prompt: string, settings: CallSettings, streaming: boolean): ChunkStream<AgentResponse> {
     const request = this.#prepare(prompt, settings);
-    const result = await this.#provider.complete(request, settings.signal === undefined ? {} : { signal: settings.signal });
-    this.#history.addTurn([lastMessage(request), assistantMessage(result)]);
-    return result;
+    const history = this.#history;
+    const run = runAgent({
+      provider: this.#provider,
+      request,
+      tools: this.#tools,
+      maxSteps: this.#options.maxSteps ?? DEFAULT_MAX_STEPS,
+      streaming,
+      ...(settings.signal === undefined ? {} : { signal: settings.signal }),
+    });
+    return run.onComplete((result) => history.addTurn(result.turn));
   }
 
   /** The provider, the model and what they can do. */
@@ -156,7 +178,7 @@ export class Agent {
     if (temperature !== undefined) request.temperature = temperature;
     if (maxTokens !== undefined) request.maxTokens = maxTokens;
     if (thinking !== undefined) request.thinking = thinking;
-    if (o.tools !== undefined && o.tools.length > 0) request.tools = o.tools;
+    if (this.#toolDefinitions.length > 0) request.tools = this.#toolDefinitions;
     return request;
   }
 }
@@ -197,21 +219,4 @@ function warnOnce(message: string): void {
   if (warned.has(message)) return;
   warned.add(message);
   process.emitWarning(`${message} (the first request will fail without it)`, { code: "AGENTICRAFT_NO_API_KEY" });
-}
-
-function lastMessage(request: ProviderRequest): ChatMessage {
-  const message = request.messages[request.messages.length - 1];
-  if (message === undefined) throw new ConfigurationError("messages", "a request has at least one message");
-  return message;
-}
-
-function assistantMessage(result: CompletionResult): ChatMessage {
-  const message: ChatMessage = { role: "assistant", content: result.content };
-  if (result.toolCalls.length > 0) message.toolCalls = result.toolCalls;
-  if (result.thinking !== undefined || result.redactedThinking !== undefined) {
-    message.thinking = { text: result.thinking ?? "" };
-    if (result.thinkingSignature !== undefined) message.thinking.signature = result.thinkingSignature;
-    if (result.redactedThinking !== undefined) message.thinking.redacted = result.redactedThinking;
-  }
-  return message;
 }

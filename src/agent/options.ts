@@ -1,5 +1,6 @@
 import { ConfigurationError } from "../stream/errors.js";
 import type { Provider, ToolDefinition } from "../providers/provider.js";
+import { toAgentTools, type AgentTool } from "./tools.js";
 
 /** Options of `new Agent(options)`. */
 export interface AgentOptions {
@@ -18,7 +19,10 @@ export interface AgentOptions {
   /** Milliseconds the provider waits for the response to start and for each read after it. */
   timeout?: number;
   maxRetries?: number;
-  tools?: ToolDefinition[];
+  /** Tools made with `tool()` (run by the agent), or plain definitions (the stream ends at their call). */
+  tools?: Array<AgentTool | ToolDefinition>;
+  /** Most model calls one run makes (default 5); reaching it ends the run with finishReason "tool_calls". */
+  maxSteps?: number;
   /** Ask the model for reasoning (Anthropic extended thinking, Ollama `think`). */
   thinking?: boolean | { budgetTokens: number };
   /** Extra options handed to the provider factory as they are (e.g. the mock provider's `responses`). */
@@ -36,7 +40,7 @@ export interface CallSettings {
 
 const AGENT_KEYS = new Set<string>([
   "name", "instructions", "model", "provider", "apiKey", "baseUrl", "temperature", "maxTokens",
-  "timeout", "maxRetries", "tools", "thinking", "providerOptions",
+  "timeout", "maxRetries", "tools", "thinking", "providerOptions", "maxSteps",
 ]);
 const CALL_KEYS = new Set<string>(["temperature", "maxTokens", "signal", "thinking"]);
 
@@ -64,6 +68,9 @@ export function validateAgentOptions(options: AgentOptions): void {
     throw new ConfigurationError("maxRetries", `must be a non-negative integer, got ${describe(options.maxRetries)}`);
   }
   if (options.tools !== undefined) validateTools(options.tools);
+  if (options.maxSteps !== undefined && !(Number.isInteger(options.maxSteps) && options.maxSteps > 0)) {
+    throw new ConfigurationError("maxSteps", `must be a positive integer, got ${describe(options.maxSteps)}`);
+  }
   if (options.providerOptions !== undefined && (typeof options.providerOptions !== "object" || options.providerOptions === null)) {
     throw new ConfigurationError("providerOptions", "must be an object");
   }
@@ -97,15 +104,7 @@ function validateSampling(options: { temperature?: unknown; maxTokens?: unknown;
 
 function validateTools(tools: unknown): void {
   if (!Array.isArray(tools)) throw new ConfigurationError("tools", "must be an array of tool definitions");
-  tools.forEach((tool: unknown, i) => {
-    const t = tool as Partial<ToolDefinition> | null;
-    if (typeof t !== "object" || t === null || typeof t.name !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(t.name)) {
-      throw new ConfigurationError(`tools[${i}].name`, "must be 1-64 letters, digits, _ or -");
-    }
-    if (typeof t.parameters !== "object" || t.parameters === null) {
-      throw new ConfigurationError(`tools[${i}].parameters`, "must be a JSON Schema object");
-    }
-  });
+  toAgentTools(tools as Array<AgentTool | ToolDefinition>); // throws a ConfigurationError naming the bad tool
 }
 
 function rejectUnknown(options: object, known: Set<string>): void {

@@ -32,6 +32,7 @@ export const FLAGS = {
   system: { kind: "string", value: "TEXT", help: "system instructions", option: "instructions" },
   thinking: { kind: "boolean", help: "ask the model to reason (Anthropic, Ollama); shown dimmed on a terminal" },
   json: { kind: "boolean", help: "write one JSON chunk per line instead of text" },
+  tools: { kind: "boolean", help: "offer the model two demo tools (the time, a calculator) and run them as it asks" },
   port: { kind: "number", value: "N", help: "port to listen on (0 picks a free one)" },
   host: { kind: "string", value: "H", help: "address to bind (default 127.0.0.1)" },
   "ttft-ms": { kind: "number", value: "MS", help: "time to first token (default 30)" },
@@ -85,7 +86,7 @@ export const COMMANDS = {
   stream: {
     usage: 'agenticraft stream ["prompt"] [options]',
     summary: "stream an answer (a built-in prompt when none is given)",
-    flags: [...PROVIDER_FLAGS, "temperature", "max-tokens", "system", "thinking", "json"],
+    flags: [...PROVIDER_FLAGS, "temperature", "max-tokens", "system", "thinking", "json", "tools"],
     positional: "prompt",
   },
   info: {
@@ -111,6 +112,8 @@ export interface StreamArgs extends Flags {
   thinking: boolean;
   /** Use the built-in emulator even when an API key is set. */
   offline: boolean;
+  /** Offer the model the demo tools (the time, a calculator). */
+  tools?: boolean;
 }
 
 /** Options of the commands that talk to a model without a prompt (`info`, and any like it). */

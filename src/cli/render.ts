@@ -48,6 +48,15 @@ export class ChunkRenderer {
         }
         return;
       }
+      case "tool_result": {
+        if (!this.#out.isTTY) return;
+        const result = chunk.metadata.toolResult;
+        if (result !== undefined) {
+          const text = typeof result.result === "string" ? result.result : JSON.stringify(result.result);
+          this.#emit(`${DIM}← ${result.name}${result.isError === true ? " failed" : ""}: ${text}${RESET}\n`);
+        }
+        return;
+      }
       default:
         return;
     }

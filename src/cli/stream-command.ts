@@ -3,6 +3,7 @@ import { validateAgentOptions, type AgentOptions } from "../agent/options.js";
 import { apiKeyEnvFor, baseUrlEnvFor, detectProvider, listProviders, providerFromEnvironment } from "../providers/registry.js";
 import { ConfigurationError, StreamInterruptedError } from "../stream/errors.js";
 import { DEFAULT_PROMPT, type ProviderArgs, type StreamArgs } from "./args.js";
+import { demoTools } from "./demo-tools.js";
 import { ChunkRenderer, formatStatus, type Output, type StreamStats } from "./render.js";
 import { isListening, startLocalEmulator, type LocalEmulator } from "./local-emulator.js";
 
@@ -28,6 +29,7 @@ export async function runStream(args: StreamArgs, io: CliIO): Promise<number> {
   if (args.temperature !== undefined) call.temperature = args.temperature;
   if (args.maxTokens !== undefined) call.maxTokens = args.maxTokens;
   if (args.thinking) call.thinking = true;
+  if (args.tools === true) call.tools = demoTools();
   const { agentOptions, emulator } = await resolveAgentOptions(args, io, call);
   try {
     const agent = new Agent(agentOptions);

@@ -3,6 +3,7 @@
  * answer never branches on the protocol. Request bodies are untyped JSON: every read is defensive.
  */
 import type { EmulatorProtocol, EmulatorToolResult } from "./types.js";
+import { readOfferedTools, type OfferedTool } from "./tool-arguments.js";
 import { asArray, asNumber, asRecord, asString } from "./util.js";
 
 /** What the answer depends on, whatever protocol the request used. */
@@ -23,6 +24,8 @@ export interface Conversation {
   includeUsage: boolean;
   /** Ollama: a request without messages only loads the model. */
   loadOnly: boolean;
+  /** The tools the request offers. */
+  tools: OfferedTool[];
 }
 
 /** Words, the emulator's token unit: deterministic and close enough to real counts for tests. */
@@ -49,6 +52,7 @@ export function readConversation(protocol: EmulatorProtocol, body: Record<string
     model: asString(body.model) ?? "",
     ...read,
     ...requestFlags(protocol, body),
+    tools: readOfferedTools(protocol, body),
   };
 }
 

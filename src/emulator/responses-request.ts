@@ -4,6 +4,7 @@
  */
 import { badRequest } from "./errors.js";
 import { countTokens, type Conversation } from "./request.js";
+import { readOfferedTools } from "./tool-arguments.js";
 import type { EmulatorToolResult } from "./types.js";
 import { asArray, asNumber, asRecord, asString } from "./util.js";
 
@@ -77,6 +78,7 @@ export function readResponsesConversation(body: Record<string, unknown>): Respon
     model: asString(body.model) ?? "",
     prompt: lastUser >= 0 ? textOf(items[lastUser]?.content) : "",
     toolRounds: items.at(-1)?.type === "function_call_output" ? rounds : [],
+    tools: readOfferedTools("openai", body),
     promptTokens: tokens,
     thinkingRequested: summary !== undefined || (effort !== undefined && effort !== "none"),
     summaryRequested: summary !== undefined,

@@ -5,6 +5,7 @@
 import { countTokens, type Conversation } from "./request.js";
 import type { EmulatorFinishReason, EmulatorReply, EmulatorScript, EmulatorToolResult } from "./types.js";
 import { stableHash } from "./util.js";
+import { defaultToolArguments } from "./tool-arguments.js";
 
 /** A tool call ready to encode. */
 export interface AnswerToolCall {
@@ -128,9 +129,19 @@ export function splitArguments(json: string, size = 8): string[] {
   return out;
 }
 
+/**
+ * The reply when no script gives one: with tools offered, a call to the first tool with arguments built from
+ * its schema (then, after its result, the default follow-up); without, the built-in generator.
+ */
+function defaultReply(conversation: Conversation): EmulatorReply {
+  const first = conversation.tools[0];
+  if (first === undefined) return {};
+  return { toolCalls: [{ name: first.name, arguments: defaultToolArguments(first) }] };
+}
+
 /** The answer for this request: the reply (or generator) resolved for this turn, with usage and limits applied. */
 export function buildAnswer(reply: EmulatorReply | undefined, conversation: Conversation): Answer {
-  const turn = replyForTurn(reply ?? {}, conversation.toolRounds);
+  const turn = replyForTurn(reply ?? defaultReply(conversation), conversation.toolRounds);
   const toolCalls = (turn.toolCalls ?? []).map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
   const text = turn.text ?? (toolCalls.length > 0 ? "" : defaultAnswer(conversation.prompt));
   const thinking = conversation.thinkingRequested ? (turn.thinking ?? defaultThinking(conversation.prompt)) : undefined;

@@ -9,7 +9,7 @@ export type AnthropicContentBlock =
   | { type: "thinking"; thinking: string; signature: string }
   | { type: "redacted_thinking"; data: string }
   | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> }
-  | { type: "tool_result"; tool_use_id: string; content: string };
+  | { type: "tool_result"; tool_use_id: string; content: string; is_error?: true };
 
 /** One message in Anthropic's format: there is no system role, only user and assistant turns. */
 export interface AnthropicMessage {
@@ -98,7 +98,10 @@ export function toAnthropicMessages(input: readonly ChatMessage[]): { system: st
         if (message.toolCallId === undefined || message.toolCallId === "") {
           throw new ConfigurationError("messages", "a tool message needs the toolCallId of the call it answers");
         }
-        const block: AnthropicContentBlock = { type: "tool_result", tool_use_id: message.toolCallId, content: message.content };
+        const block: AnthropicContentBlock =
+          message.isError === true
+            ? { type: "tool_result", tool_use_id: message.toolCallId, content: message.content, is_error: true }
+            : { type: "tool_result", tool_use_id: message.toolCallId, content: message.content };
         if (toolResults === undefined) {
           toolResults = [block];
           messages.push({ role: "user", content: toolResults });

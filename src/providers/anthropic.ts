@@ -1,9 +1,9 @@
+import { accumulate } from "../stream/accumulate.js";
 import { makeChunk, type ChunkMetadata, type StreamChunk, type ToolCall, type Usage } from "../stream/chunk.js";
 import { ConfigurationError, WireFormatError } from "../stream/errors.js";
-import { TextBuffer } from "../stream/text-buffer.js";
 import { SSEDecoder, type SSEEvent } from "../wire/sse.js";
 import { httpProvider, type FrameHandler } from "./stream-driver.js";
-import { jsonCall, parseToolArguments, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
+import { jsonCall, toolCallFromText, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import { buildAnthropicBody, convertAnthropicUsage, mapAnthropicFinishReason, type AnthropicUsage } from "./anthropic-messages.js";
 import type { CompletionResult, Provider, ProviderOptions, ProviderRequest } from "./provider.js";
@@ -101,10 +101,6 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
  * `message_stop` the end marker; `ping` and event, block and delta types added later are ignored.
  */
 function anthropicFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
-  const thinking = new TextBuffer();
-  // Kept so the turn can be sent back unchanged, as the API requires for thinking blocks.
-  let signature = "";
-  const redacted: string[] = [];
   const toolBlocks = new Map<number, OpenToolBlock>();
   const toolCalls: ToolCall[] = [];
   let model = request.model;
@@ -130,7 +126,6 @@ function anthropicFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
             case "thinking_delta": {
               const piece = delta.thinking;
               if (typeof piece === "string" && piece !== "") {
-                thinking.append(piece);
                 const m = meta(model, type, chunkIndex++);
                 m.thinking = piece;
                 out.push(makeChunk("thinking", "", m, now));
@@ -139,7 +134,6 @@ function anthropicFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
             }
             case "signature_delta": {
               if (typeof delta.signature === "string" && delta.signature !== "") {
-                signature += delta.signature;
                 const m = meta(model, type, chunkIndex++);
                 m.signature = delta.signature;
                 out.push(makeChunk("thinking", "", m, now));
@@ -176,7 +170,6 @@ function anthropicFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
               break;
             case "thinking":
               if (typeof block.thinking === "string" && block.thinking !== "") {
-                thinking.append(block.thinking);
                 const m = meta(model, type, chunkIndex++);
                 m.thinking = block.thinking;
                 out.push(makeChunk("thinking", "", m, now));
@@ -184,7 +177,6 @@ function anthropicFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
               break;
             case "redacted_thinking":
               if (typeof block.data === "string") {
-                redacted.push(block.data);
                 const m = meta(model, type, chunkIndex++);
                 m.redactedThinking = block.data;
                 out.push(makeChunk("thinking", "", m, now));
@@ -246,35 +238,19 @@ function anthropicFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
       if (id !== undefined) final.responseId = id;
       out.push(makeChunk("final", "", final));
     },
-    result(text) {
-      const result: CompletionResult = {
-        content: text,
-        toolCalls,
-        usage: usage ?? convertAnthropicUsage({}),
-        finishReason: mapAnthropicFinishReason(rawFinish),
-        provider: PROVIDER,
-        model,
-      };
-      if (thinking.length > 0) result.thinking = thinking.toString();
-      if (signature !== "") result.thinkingSignature = signature;
-      if (redacted.length > 0) result.redactedThinking = redacted;
-      if (rawFinish !== undefined) result.providerFinishReason = rawFinish;
-      if (id !== undefined) result.id = id;
-      return result;
-    },
   };
 }
 
 /** The per-chunk metadata; one literal so every chunk's metadata has the same shape. */
 function meta(model: string, eventType: string, chunkIndex: number): ChunkMetadata {
-  return { provider: PROVIDER, model, eventType, chunkIndex };
+  return { provider: PROVIDER, model, eventType, chunkIndex, step: 0 };
 }
 
 /** Completes a tool_use block: its fragments joined and parsed ("" is `{}`; bad JSON throws, keeping the text). */
 function toolCallChunk(block: OpenToolBlock, model: string, eventType: string, chunkIndex: number, into: ToolCall[]): StreamChunk {
   let argumentsText = block.args.length === 1 ? block.args[0]! : block.args.join("");
   if (argumentsText === "" && isNonEmptyObject(block.input)) argumentsText = JSON.stringify(block.input);
-  const toolCall: ToolCall = { id: block.id, name: block.name, arguments: parseToolArguments(argumentsText, block.name), argumentsText };
+  const toolCall: ToolCall = toolCallFromText(block.id, block.name, argumentsText);
   into.push(toolCall);
   const m = meta(model, eventType, chunkIndex);
   m.toolCall = toolCall;
@@ -323,36 +299,33 @@ function parseCompletion(bodyText: string, request: ProviderRequest): Completion
     throw new WireFormatError("Anthropic sent a response that is not JSON", { type: "invalid-json", excerpt: bodyText, cause: error });
   }
   if (body.type === "error") throw errorEvent(body.error);
-  const text = new TextBuffer();
-  const thinking = new TextBuffer();
-  const toolCalls: ToolCall[] = [];
-  let signature = "";
-  const redacted: string[] = [];
+  // The whole message as the chunks a stream of it would carry, folded by the one accumulator.
+  const model = body.model ?? request.model;
+  const chunks: StreamChunk[] = [];
+  let toolIndex = 0;
   for (const block of body.content ?? []) {
-    if (block.type === "text" && typeof block.text === "string") text.append(block.text);
+    const m = meta(model, "message", chunks.length);
+    if (block.type === "text" && typeof block.text === "string") chunks.push(makeChunk("text", block.text, m));
     else if (block.type === "thinking" && typeof block.thinking === "string") {
-      thinking.append(block.thinking);
-      if (typeof block.signature === "string") signature += block.signature;
-    } else if (block.type === "redacted_thinking" && typeof block.data === "string") redacted.push(block.data);
-    else if (block.type === "tool_use") {
-      const name = block.name ?? "";
+      m.thinking = block.thinking;
+      if (typeof block.signature === "string") m.signature = block.signature;
+      chunks.push(makeChunk("thinking", "", m));
+    } else if (block.type === "redacted_thinking" && typeof block.data === "string") {
+      m.redactedThinking = block.data;
+      chunks.push(makeChunk("thinking", "", m));
+    } else if (block.type === "tool_use") {
       const input = isNonEmptyObject(block.input) ? block.input : {};
-      toolCalls.push({ id: block.id ?? `toolu_${toolCalls.length}`, name, arguments: input, argumentsText: JSON.stringify(input) });
+      m.toolCall = { id: block.id ?? `toolu_${toolIndex}`, name: block.name ?? "", arguments: input, argumentsText: JSON.stringify(input) };
+      toolIndex++;
+      chunks.push(makeChunk("tool_call", "", m));
     }
   }
   const raw = body.stop_reason ?? undefined;
-  const result: CompletionResult = {
-    content: text.toString(),
-    toolCalls,
-    usage: convertAnthropicUsage(body.usage ?? {}),
-    finishReason: mapAnthropicFinishReason(raw),
-    provider: PROVIDER,
-    model: body.model ?? request.model,
-  };
-  if (thinking.length > 0) result.thinking = thinking.toString();
-  if (signature !== "") result.thinkingSignature = signature;
-  if (redacted.length > 0) result.redactedThinking = redacted;
-  if (raw !== undefined) result.providerFinishReason = raw;
-  if (body.id !== undefined) result.id = body.id;
-  return result;
+  const final = meta(model, "message", chunks.length);
+  final.usage = convertAnthropicUsage(body.usage ?? {});
+  final.finishReason = mapAnthropicFinishReason(raw);
+  if (raw !== undefined) final.providerFinishReason = raw;
+  if (body.id !== undefined) final.responseId = body.id;
+  chunks.push(makeChunk("final", "", final));
+  return accumulate(chunks);
 }

@@ -1,5 +1,5 @@
 import { ConfigurationError, ProviderError, StreamInterruptedError, WireFormatError, isAbortError } from "../stream/errors.js";
-import type { FinishReason } from "../stream/chunk.js";
+import type { FinishReason, ToolCall } from "../stream/chunk.js";
 import type { ProviderOptions } from "./provider.js";
 import { joinUrl, type ProviderCall } from "./http-call.js";
 import { IdleTimeoutError, readText, type HttpResponse } from "../transport/http.js";
@@ -151,6 +151,18 @@ export function parseToolArguments(text: string, toolName: string): Record<strin
     throw new WireFormatError(`Tool call "${toolName}" arguments are not a JSON object`, { type: "invalid-json", excerpt: text });
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * A whole tool call from its argument text. Text that is not a JSON object does not fail the stream: the call
+ * keeps it (`argumentsText`) with `arguments: {}` and `argumentsError`, so the agent can tell the model.
+ */
+export function toolCallFromText(id: string, name: string, text: string): ToolCall {
+  try {
+    return { id, name, arguments: parseToolArguments(text, name), argumentsText: text };
+  } catch (error) {
+    return { id, name, arguments: {}, argumentsText: text, argumentsError: (error as Error).message };
+  }
 }
 
 /**

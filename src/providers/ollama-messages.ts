@@ -3,9 +3,8 @@
  * format (see shared/protocols/ollama-chat-stream.md). Nothing here does I/O.
  */
 import type { FinishReason, ProviderTimings, ToolCall, Usage } from "../stream/chunk.js";
-import { WireFormatError } from "../stream/errors.js";
 import type { ChatMessage, ProviderRequest, ToolDefinition } from "./provider.js";
-import { normalizeFinishReason, parseToolArguments } from "./common.js";
+import { normalizeFinishReason, toolCallFromText } from "./common.js";
 
 /** One message in Ollama's chat format. */
 export interface OllamaMessage {
@@ -164,16 +163,14 @@ export function convertOllamaToolCall(raw: unknown, position: number): ToolCall 
   const fn = call.function ?? {};
   const name = typeof fn.name === "string" ? fn.name : "";
   const id = typeof call.id === "string" && call.id !== "" ? call.id : `call_${position}`;
-  return { id, name, arguments: toolArguments(fn.arguments, name) };
-}
-
-function toolArguments(value: unknown, toolName: string): Record<string, unknown> {
-  if (value === undefined || value === null) return {};
-  if (typeof value === "string") return parseToolArguments(value, toolName);
+  const value = fn.arguments;
+  if (value === undefined || value === null) return { id, name, arguments: {} };
+  if (typeof value === "string") return toolCallFromText(id, name, value);
   if (typeof value !== "object" || Array.isArray(value)) {
-    throw new WireFormatError(`Tool call "${toolName}" arguments are not a JSON object`, { type: "invalid-json", excerpt: JSON.stringify(value) });
+    // Not an object: the agent tells the model rather than failing the stream.
+    return { id, name, arguments: {}, argumentsText: JSON.stringify(value), argumentsError: `Tool call "${name}" arguments are not a JSON object` };
   }
-  return value as Record<string, unknown>;
+  return { id, name, arguments: value as Record<string, unknown> };
 }
 
 /** The message of an `{"error": …}` line or body: a string as sent, else the object's `message`, else its JSON. */

@@ -1,4 +1,5 @@
-import { makeChunk, type ChunkMetadata, type ToolCall } from "../stream/chunk.js";
+import { accumulate } from "../stream/accumulate.js";
+import { makeChunk, type StreamChunk, type ChunkMetadata, type ToolCall } from "../stream/chunk.js";
 import { WireFormatError } from "../stream/errors.js";
 import { TextBuffer } from "../stream/text-buffer.js";
 import { NDJSONDecoder } from "../wire/ndjson.js";
@@ -109,15 +110,12 @@ function ollamaFrames(request: ProviderRequest): FrameHandler<unknown> {
       if (timings !== undefined) final.timings = timings;
       out.push(makeChunk("final", "", final));
     },
-    result(text) {
-      return completion(doneLine as OllamaChatLine, model, text, thinking, toolCalls);
-    },
   };
 }
 
 /** The per-chunk metadata; one literal so every chunk's metadata has the same shape. */
 function meta(model: string, chunkIndex: number): ChunkMetadata {
-  return { provider: PROVIDER, model, chunkIndex };
+  return { provider: PROVIDER, model, chunkIndex, step: 0 };
 }
 
 function asLine(value: unknown): OllamaChatLine {
@@ -149,11 +147,28 @@ function parseCompletion(bodyText: string, request: ProviderRequest): Completion
   const line = asLine(parseJson(bodyText));
   if (line.error !== undefined) throw streamErrorEvent(PROVIDER, ollamaErrorMessage(line.error));
   const message = line.message ?? {};
-  const thinking = new TextBuffer();
-  if (typeof message.thinking === "string") thinking.append(message.thinking);
   const toolCalls = Array.isArray(message.tool_calls) ? message.tool_calls.map((raw, index) => convertOllamaToolCall(raw, index)) : [];
   const model = typeof line.model === "string" && line.model !== "" ? line.model : ollamaModelName(request.model);
-  return completion(line, model, typeof message.content === "string" ? message.content : "", thinking, toolCalls);
+  // The whole message as the chunks a stream of it would carry, folded by the one accumulator.
+  const chunks: StreamChunk[] = [];
+  if (typeof message.thinking === "string" && message.thinking !== "") {
+    const m = meta(model, chunks.length);
+    m.thinking = message.thinking;
+    chunks.push(makeChunk("thinking", "", m));
+  }
+  if (typeof message.content === "string" && message.content !== "") chunks.push(makeChunk("text", message.content, meta(model, chunks.length)));
+  for (const toolCall of toolCalls) {
+    const m = meta(model, chunks.length);
+    m.toolCall = toolCall;
+    chunks.push(makeChunk("tool_call", "", m));
+  }
+  const summary = completion(line, model, "", new TextBuffer(), toolCalls);
+  const final = meta(model, chunks.length);
+  final.finishReason = summary.finishReason;
+  if (summary.providerFinishReason !== undefined) final.providerFinishReason = summary.providerFinishReason;
+  if (summary.usage !== undefined) final.usage = summary.usage;
+  chunks.push(makeChunk("final", "", final));
+  return accumulate(chunks);
 }
 
 function parseJson(text: string): unknown {

@@ -1,6 +1,6 @@
 import type { FinishReason, ToolCall, Usage } from "../stream/chunk.js";
 import type { ChatMessage, ProviderRequest } from "./provider.js";
-import { normalizeFinishReason, parseToolArguments } from "./common.js";
+import { normalizeFinishReason, toolCallFromText } from "./common.js";
 
 /** One message in OpenAI's chat format. */
 export interface OpenAIMessage {
@@ -126,20 +126,14 @@ export class ToolCallAssembler {
     return this.#calls.size;
   }
 
-  /** Completes every call not yet completed, in index order, parsing its arguments. */
+  /** Completes every call not yet completed, in index order, parsing its arguments (see `toolCallFromText`). */
   complete(): ToolCall[] {
     const out: ToolCall[] = [];
     for (const index of [...this.#calls.keys()].sort((a, b) => a - b)) {
       const call = this.#calls.get(index);
       if (call === undefined || call.emitted) continue;
       call.emitted = true;
-      const argumentsText = call.args.join("");
-      out.push({
-        id: call.id || `call_${index}`,
-        name: call.name,
-        arguments: parseToolArguments(argumentsText, call.name),
-        argumentsText,
-      });
+      out.push(toolCallFromText(call.id || `call_${index}`, call.name, call.args.join("")));
     }
     return out;
   }

@@ -1,9 +1,9 @@
+import { accumulate } from "../stream/accumulate.js";
 import { makeChunk, type ChunkMetadata, type FinishReason, type StreamChunk, type ToolCall, type Usage } from "../stream/chunk.js";
 import { WireFormatError } from "../stream/errors.js";
-import { TextBuffer } from "../stream/text-buffer.js";
 import { SSEDecoder, type SSEEvent } from "../wire/sse.js";
 import { httpProvider, type FrameHandler } from "./stream-driver.js";
-import { jsonCall, parseToolArguments, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
+import { jsonCall, toolCallFromText, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import {
   buildOpenAIBody,
@@ -78,7 +78,6 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
 
 /** OpenAI's transform: `chat.completion.chunk` events → chunks, `[DONE]` the end marker. */
 function openAIFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
-  const thinking = new TextBuffer();
   const tools = new ToolCallAssembler();
   const toolCalls: ToolCall[] = [];
   let model = request.model;
@@ -107,7 +106,6 @@ function openAIFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
         if (content) out.push(makeChunk("text", content, meta(model, chunkIndex++), now));
         const reasoning = delta.reasoning_content ?? delta.reasoning;
         if (reasoning) {
-          thinking.append(reasoning);
           const m = meta(model, chunkIndex++);
           m.thinking = reasoning;
           out.push(makeChunk("thinking", "", m, now));
@@ -148,20 +146,12 @@ function openAIFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
       if (id !== undefined) final.responseId = id;
       out.push(makeChunk("final", "", final));
     },
-    result(text) {
-      const result: CompletionResult = { content: text, toolCalls, finishReason, provider: PROVIDER, model };
-      if (thinking.length > 0) result.thinking = thinking.toString();
-      if (usage !== undefined) result.usage = usage;
-      if (rawFinish !== undefined) result.providerFinishReason = rawFinish;
-      if (id !== undefined) result.id = id;
-      return result;
-    },
   };
 }
 
 /** The per-chunk metadata; one literal so every chunk's metadata has the same shape. */
 function meta(model: string, chunkIndex: number): ChunkMetadata {
-  return { provider: PROVIDER, model, chunkIndex };
+  return { provider: PROVIDER, model, chunkIndex, step: 0 };
 }
 
 function toolCallChunk(toolCall: ToolCall, model: string, chunkIndex: number, into: ToolCall[]): StreamChunk {
@@ -214,25 +204,29 @@ function parseCompletion(bodyText: string, request: ProviderRequest): Completion
   } catch (error) {
     throw new WireFormatError("OpenAI sent a response that is not JSON", { type: "invalid-json", excerpt: bodyText, cause: error });
   }
+  // The whole message as the chunks a stream of it would carry, folded by the one accumulator.
   const choice = body.choices?.[0];
   const message = choice?.message;
-  const toolCalls: ToolCall[] = (message?.tool_calls ?? []).map((call) => ({
-    id: call.id,
-    name: call.function.name,
-    arguments: parseToolArguments(call.function.arguments, call.function.name),
-    argumentsText: call.function.arguments,
-  }));
+  const model = body.model ?? request.model;
+  const chunks: StreamChunk[] = [];
+  if (message?.reasoning_content) {
+    const m = meta(model, chunks.length);
+    m.thinking = message.reasoning_content;
+    chunks.push(makeChunk("thinking", "", m));
+  }
+  if (message?.content) chunks.push(makeChunk("text", message.content, meta(model, chunks.length)));
+  const calls = message?.tool_calls ?? [];
+  for (const call of calls) {
+    const m = meta(model, chunks.length);
+    m.toolCall = toolCallFromText(call.id, call.function.name, call.function.arguments);
+    chunks.push(makeChunk("tool_call", "", m));
+  }
   const raw = choice?.finish_reason ?? undefined;
-  const result: CompletionResult = {
-    content: message?.content ?? "",
-    toolCalls,
-    finishReason: toolCalls.length > 0 && raw === "stop" ? "tool_calls" : mapOpenAIFinishReason(raw),
-    provider: PROVIDER,
-    model: body.model ?? request.model,
-  };
-  if (message?.reasoning_content) result.thinking = message.reasoning_content;
-  if (body.usage !== undefined) result.usage = convertOpenAIUsage(body.usage);
-  if (raw !== undefined) result.providerFinishReason = raw;
-  if (body.id !== undefined) result.id = body.id;
-  return result;
+  const final = meta(model, chunks.length);
+  final.finishReason = calls.length > 0 && raw === "stop" ? "tool_calls" : mapOpenAIFinishReason(raw);
+  if (raw !== undefined) final.providerFinishReason = raw;
+  if (body.usage !== undefined) final.usage = convertOpenAIUsage(body.usage);
+  if (body.id !== undefined) final.responseId = body.id;
+  chunks.push(makeChunk("final", "", final));
+  return accumulate(chunks);
 }

@@ -11,6 +11,8 @@ export interface ChatMessage {
   toolCallId?: string;
   /** On a `tool` message: the name of the tool that ran. */
   toolName?: string;
+  /** On a `tool` message: the result reports a failure (Anthropic's `is_error`). */
+  isError?: boolean;
   /** Reasoning the assistant produced in this turn, with Anthropic's opaque signature when there is one. */
   thinking?: { text: string; signature?: string; redacted?: string[] };
 }

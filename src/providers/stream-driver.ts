@@ -1,3 +1,4 @@
+import { AnswerAccumulator } from "../stream/accumulate.js";
 import type { StreamChunk } from "../stream/chunk.js";
 import { ChunkStream, type Delivered } from "../stream/chunk-stream.js";
 import type { HttpResponse } from "../transport/http.js";
@@ -19,8 +20,6 @@ export interface FrameHandler<F> {
   frame(frame: F, out: StreamChunk[], now: number): boolean;
   /** After the end marker: pushes the closing chunks (calls left open, the final chunk). */
   finish(out: StreamChunk[]): void;
-  /** The whole answer; called once every chunk was delivered, with the delivered text. */
-  result(text: string): CompletionResult;
 }
 
 /** How long to wait for the server to end a response after the protocol's end marker before closing it. */
@@ -43,11 +42,15 @@ export async function* driveStream<F>(options: {
   delivered: Delivered;
   /** Named in the error when the body ends without it, e.g. "data: [DONE]". */
   endMarker: string;
+  /** The fold to continue (a resumed body adds to the answer its first part began); a fresh one by default. */
+  answer?: AnswerAccumulator;
 }): AsyncGenerator<StreamChunk[], CompletionResult> {
   const { provider, decoder, handler, signal, delivered } = options;
   const body = options.response.body;
   const reader = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   let batch: StreamChunk[] = [];
+  // The answer is the fold of the chunks (src/stream/accumulate.ts), the same for every protocol.
+  const answer = options.answer ?? new AnswerAccumulator();
   let ended = false;
   let eof = false;
   try {
@@ -62,6 +65,7 @@ export async function* driveStream<F>(options: {
         if (batch.length > 0) {
           const out = batch;
           batch = [];
+          answer.addAll(out);
           yield out;
         }
       }
@@ -71,13 +75,13 @@ export async function* driveStream<F>(options: {
       if (batch.length > 0 && !signal.aborted) {
         const pending = batch;
         batch = [];
+        answer.addAll(pending);
         yield pending;
       }
       throw interruption(provider, error, signal, delivered.text);
     }
     if (!eof) eof = await drain(reader, () => body.destroy());
-    // Resumed only once the consumer has taken every chunk, so the delivered text is the whole answer.
-    return handler.result(delivered.text);
+    return answer.result();
   } finally {
     if (!eof) body.destroy();
   }

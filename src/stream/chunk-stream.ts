@@ -86,6 +86,20 @@ export class ChunkStream<R = unknown> implements AsyncIterableIterator<StreamChu
     return this.#pulling;
   }
 
+  /**
+   * For a stage that forwards this stream (the agent's run): the chunks that arrived together (the rest of
+   * the current batch, or the next one), delivered at once; undefined at the end. One promise per batch.
+   */
+  async nextBatch(): Promise<StreamChunk[] | undefined> {
+    const first = await this.next();
+    if (first.done === true) return undefined;
+    const batch = this.#batch;
+    if (this.#position >= batch.length || this.#controller.signal.aborted) return [first.value];
+    const out = this.#position === 1 ? batch : batch.slice(this.#position - 1);
+    while (this.#position < batch.length) this.#deliver(batch[this.#position++]!);
+    return out;
+  }
+
   async #pull(): Promise<IteratorResult<StreamChunk>> {
     this.#batch = NO_CHUNKS;
     this.#position = 0;

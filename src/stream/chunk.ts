@@ -26,6 +26,8 @@ export interface ToolCall {
   arguments: Record<string, unknown>;
   /** The exact argument text as streamed (OpenAI, Anthropic). */
   argumentsText?: string;
+  /** Set when the argument text is not a JSON object (`arguments` is then `{}`): the agent tells the model. */
+  argumentsError?: string;
 }
 
 /** A fragment of a tool call as it streams. */
@@ -34,6 +36,8 @@ export interface ToolCallDelta {
   id?: string;
   name?: string;
   argumentsDelta: string;
+  /** The arguments parsed so far (set by the agent's run): complete values, and a string value as far as it came. */
+  partialArguments?: Record<string, unknown>;
 }
 
 /** The outcome of running a tool. */

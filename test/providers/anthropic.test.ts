@@ -345,7 +345,7 @@ const delta = (index: number, d: object) => ({ type: "content_block_delta", inde
 const stop = (index: number) => ({ type: "content_block_stop", index });
 const messageDelta = (stopReason: string, outputTokens: number) => ({ type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: outputTokens } });
 
-test("tool arguments that are not valid JSON are 'provider' with an invalid-json WireFormatError holding the raw text", async () => {
+test("tool arguments that are not valid JSON (cut by max_tokens) are kept on the call with an error; the stream ends normally", async () => {
   const raw = '{"city": "Par';
   const { chunks, error } = await run([sse([
     messageStart, textBlock(0), delta(0, { type: "text_delta", text: "Checking." }), stop(0),
@@ -353,13 +353,12 @@ test("tool arguments that are not valid JSON are 'provider' with an invalid-json
     delta(1, { type: "input_json_delta", partial_json: '{"city": ' }), delta(1, { type: "input_json_delta", partial_json: '"Par' }),
     stop(1), messageDelta("max_tokens", 30), { type: "message_stop" },
   ])]);
-  assert.ok(error instanceof StreamInterruptedError, String(error));
-  assert.equal(error.reason, "provider");
-  assert.equal(error.partialResponse, "Checking.");
-  assert.ok(error.cause instanceof WireFormatError);
-  assert.equal(error.cause.type, "invalid-json");
-  assert.equal(error.cause.excerpt, raw);
+  assert.equal(error, undefined);
   assert.deepEqual(chunks.filter((c) => c.type === "tool_call_delta").map((c) => (c.metadata.toolCall as ToolCallDelta).argumentsDelta), ["", '{"city": ', '"Par']);
+  const call = chunks.find((c) => c.type === "tool_call")!.metadata.toolCall as ToolCall;
+  assert.deepEqual([call.id, call.arguments, call.argumentsText], ["toolu_bad", {}, raw]);
+  assert.match(call.argumentsError ?? "", /"get_weather" has arguments that are not valid JSON/);
+  assert.equal(chunks.at(-1)!.metadata.finishReason, "length");
 });
 
 test("an error event before any content is 'provider' with an empty partial text and the error's type", async () => {

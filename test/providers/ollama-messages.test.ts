@@ -11,7 +11,6 @@ import {
   toOllamaMessage,
   toOllamaTool,
 } from "../../src/providers/ollama-messages.js";
-import { WireFormatError } from "../../src/index.js";
 
 const user = { role: "user" as const, content: "Hi" };
 
@@ -152,11 +151,16 @@ describe("response helpers", () => {
     });
   });
 
-  test("tool arguments: missing is {}, a JSON string is parsed, anything else is a WireFormatError naming the tool", () => {
+  test("tool arguments: missing is {}, a JSON string is parsed, anything else is kept with an argumentsError naming the tool", () => {
     assert.deepEqual(convertOllamaToolCall({ function: { name: "now" } }, 0).arguments, {});
     assert.deepEqual(convertOllamaToolCall({ function: { name: "f", arguments: '{"a":[1,2]}' } }, 0).arguments, { a: [1, 2] });
-    assert.throws(() => convertOllamaToolCall({ function: { name: "broken", arguments: '{"a":' } }, 0), (e: unknown) => e instanceof WireFormatError && /broken/.test(e.message));
-    assert.throws(() => convertOllamaToolCall({ function: { name: "listy", arguments: [1] } }, 0), (e: unknown) => e instanceof WireFormatError && /listy/.test(e.message));
+    // The agent tells the model its arguments were not JSON instead of failing the stream.
+    const broken = convertOllamaToolCall({ function: { name: "broken", arguments: '{"a":' } }, 0);
+    assert.deepEqual([broken.arguments, broken.argumentsText], [{}, '{"a":']);
+    assert.match(broken.argumentsError ?? "", /broken/);
+    const listy = convertOllamaToolCall({ function: { name: "listy", arguments: [1] } }, 0);
+    assert.deepEqual([listy.arguments, listy.argumentsText], [{}, "[1]"]);
+    assert.match(listy.argumentsError ?? "", /listy/);
   });
 
   test("an error's message is the string as sent, or an object's message", () => {

@@ -293,7 +293,7 @@ test("finish reasons and usage are normalized, keeping total_tokens as sent", ()
   });
 });
 
-test("tool-call fragments assemble by index in any order; empty arguments are {} and bad JSON names the tool", () => {
+test("tool-call fragments assemble by index in any order; empty arguments are {}; bad JSON is kept with an error naming the tool", () => {
   const assembler = new ToolCallAssembler();
   assembler.add(1, "call_b", "second", "");
   assembler.add(0, "call_a", "first", '{"x":');
@@ -306,7 +306,9 @@ test("tool-call fragments assemble by index in any order; empty arguments are {}
   assert.deepEqual(assembler.complete(), [], "each call completes once");
   const bad = new ToolCallAssembler();
   bad.add(0, "c", "broken", '{"x":');
-  assert.throws(() => bad.complete(), (e: unknown) => e instanceof WireFormatError && /broken/.test(e.message) && e.excerpt === '{"x":');
+  const [call] = bad.complete();
+  assert.deepEqual([call?.arguments, call?.argumentsText], [{}, '{"x":']);
+  assert.match(call?.argumentsError ?? "", /"broken" has arguments that are not valid JSON/);
 });
 
 test("complete() parses a non-streaming answer with tool calls and usage", async () => {

@@ -4,7 +4,7 @@ import { TextBuffer } from "../../stream/text-buffer.js";
 import type { SSEEvent } from "../../wire/sse.js";
 import { parseToolArguments } from "../common.js";
 import type { FrameHandler } from "../stream-driver.js";
-import type { CompletionResult, ProviderRequest } from "../provider.js";
+import type { ProviderRequest } from "../provider.js";
 import { convertResponsesUsage, isRecord, mapResponsesFinishReason } from "./convert-messages.js";
 
 export const PROVIDER = "openai";
@@ -31,7 +31,7 @@ interface OpenCall {
   emitted: boolean;
 }
 
-/** What the stream of one response has gathered; {@link responsesResult} folds it into the answer. */
+/** What the stream of one response has gathered (the answer itself is the fold of its chunks). */
 export interface ResponsesState {
   model: string;
   id: string | undefined;
@@ -218,29 +218,7 @@ export function responsesFrames(request: ProviderRequest): ResponsesFrameHandler
       if (state.id !== undefined) final.responseId = state.id;
       out.push(makeChunk("final", "", final));
     },
-    result(text) {
-      return responsesResult(state, text);
-    },
   };
-}
-
-/**
- * The answer from what a stream gathered and the text delivered. Kept apart so the shared accumulator
- * (one fold over chunks for every adapter) can replace it.
- */
-export function responsesResult(state: ResponsesState, text: string): CompletionResult {
-  const result: CompletionResult = {
-    content: text,
-    toolCalls: state.toolCalls,
-    finishReason: mapResponsesFinishReason(state.status, state.incompleteReason, state.toolCalls.length > 0),
-    provider: PROVIDER,
-    model: state.model,
-  };
-  if (state.thinking.length > 0) result.thinking = state.thinking.toString();
-  if (state.usage !== undefined) result.usage = state.usage;
-  if (state.status !== undefined) result.providerFinishReason = state.status;
-  if (state.id !== undefined) result.id = state.id;
-  return result;
 }
 
 /** Takes the id, model and status of an event's `response` object. */
@@ -251,7 +229,7 @@ function readResponse(response: Record<string, unknown>, state: ResponsesState):
 }
 
 /** The per-chunk metadata; one literal so every chunk's metadata has the same shape. */
-function meta(model: string, eventType: string, chunkIndex: number): ChunkMetadata {
+export function meta(model: string, eventType: string, chunkIndex: number): ChunkMetadata {
   return { provider: PROVIDER, model, eventType, chunkIndex };
 }
 

@@ -1,18 +1,19 @@
 import { ChunkStream } from "../../stream/chunk-stream.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConfigurationError, ProviderError, StreamInterruptedError, WireFormatError } from "../../stream/errors.js";
-import { TextBuffer } from "../../stream/text-buffer.js";
+import { accumulate, AnswerAccumulator } from "../../stream/accumulate.js";
+import { makeChunk, type StreamChunk } from "../../stream/chunk.js";
 import { SSEDecoder } from "../../wire/sse.js";
 import {
-  jsonCall, parseToolArguments, readWholeBody, requireApiKey, resolveSettings, withCallSignal, type ResolvedSettings,
+  jsonCall, readWholeBody, toolCallFromText, requireApiKey, resolveSettings, withCallSignal, type ResolvedSettings,
 } from "../common.js";
 import { joinUrl, openResponse, type ProviderCall } from "../http-call.js";
 import { driveStream, httpProvider } from "../stream-driver.js";
 import type { CallOptions, CompletionResult, Provider, ProviderOptions, ProviderRequest } from "../provider.js";
 import {
-  buildResponsesBody, convertResponsesUsage, isRecord, type ResponsesReasoningEffort, type ResponsesReasoningSummary,
+  buildResponsesBody, convertResponsesUsage, isRecord, mapResponsesFinishReason, type ResponsesReasoningEffort, type ResponsesReasoningSummary,
 } from "./convert-messages.js";
-import { PROVIDER, responsesFrames, responsesResult, responsesStreamError, type ResponsesState } from "./frames.js";
+import { meta, PROVIDER, responsesFrames, responsesStreamError } from "./frames.js";
 
 const API_KEY_ENV = "OPENAI_API_KEY";
 /** How many resumes in a row may fail to advance the stream before the break is reported. */
@@ -136,6 +137,8 @@ export function createOpenAIResponsesProvider(options: OpenAIResponsesProviderOp
     stream(request: ProviderRequest, callOptions: CallOptions = {}) {
       return new ChunkStream<CompletionResult>(async function* (signal, delivered) {
         const handler = responsesFrames(request);
+        // One answer across the original stream and its resumed tails.
+        const answer = new AnswerAccumulator();
         // An abort (the caller's, `stream.abort()`, or a `break`) stops the model too, not just the socket.
         let finished = false;
         const onAbort = () => {
@@ -149,7 +152,7 @@ export function createOpenAIResponsesProvider(options: OpenAIResponsesProviderOp
             const before = handler.lastSequence;
             try {
               const result = yield* driveStream({
-                provider: PROVIDER, response, decoder: new SSEDecoder(), handler, signal, delivered, endMarker: "response.completed",
+                provider: PROVIDER, response, decoder: new SSEDecoder(), handler, signal, delivered, endMarker: "response.completed", answer,
               });
               finished = true;
               return result;
@@ -217,30 +220,41 @@ export function parseResponsesCompletion(bodyText: string, request: ProviderRequ
   }
   if (!isRecord(body)) throw new WireFormatError("OpenAI Responses sent a response that is not a JSON object", { type: "invalid-json", excerpt: bodyText });
   if (body["status"] === "failed" && isRecord(body["error"])) throw responsesStreamError(body["error"], undefined);
-  const state: ResponsesState = {
-    model: typeof body["model"] === "string" ? body["model"] : request.model,
-    id: typeof body["id"] === "string" ? body["id"] : undefined,
-    status: typeof body["status"] === "string" ? body["status"] : undefined,
-    incompleteReason: isRecord(body["incomplete_details"]) && typeof body["incomplete_details"]["reason"] === "string" ? body["incomplete_details"]["reason"] : undefined,
-    usage: convertResponsesUsage(body["usage"]),
-    toolCalls: [],
-    thinking: new TextBuffer(),
-  };
-  const text = new TextBuffer();
+  // The whole response as the chunks a stream of it would carry, folded by the one accumulator.
+  const model = typeof body["model"] === "string" ? body["model"] : request.model;
+  const chunks: StreamChunk[] = [];
   const summaries: string[] = [];
+  let calls = 0;
   for (const item of Array.isArray(body["output"]) ? body["output"] : []) {
     if (!isRecord(item)) continue;
     if (item["type"] === "message" && Array.isArray(item["content"])) {
-      for (const part of item["content"]) if (isRecord(part) && part["type"] === "output_text" && typeof part["text"] === "string") text.append(part["text"]);
+      for (const part of item["content"]) {
+        if (isRecord(part) && part["type"] === "output_text" && typeof part["text"] === "string") chunks.push(makeChunk("text", part["text"], meta(model, "response", chunks.length)));
+      }
     } else if (item["type"] === "function_call") {
       const name = typeof item["name"] === "string" ? item["name"] : "";
       const argumentsText = typeof item["arguments"] === "string" ? item["arguments"] : "";
-      const id = typeof item["call_id"] === "string" ? item["call_id"] : `call_${state.toolCalls.length}`;
-      state.toolCalls.push({ id, name, arguments: parseToolArguments(argumentsText, name), argumentsText });
+      const m = meta(model, "response", chunks.length);
+      m.toolCall = toolCallFromText(typeof item["call_id"] === "string" ? item["call_id"] : `call_${calls}`, name, argumentsText);
+      calls++;
+      chunks.push(makeChunk("tool_call", "", m));
     } else if (item["type"] === "reasoning" && Array.isArray(item["summary"])) {
       for (const part of item["summary"]) if (isRecord(part) && typeof part["text"] === "string") summaries.push(part["text"]);
     }
   }
-  if (summaries.length > 0) state.thinking.append(summaries.join("\n\n"));
-  return responsesResult(state, text.toString());
+  if (summaries.length > 0) {
+    const m = meta(model, "response", chunks.length);
+    m.thinking = summaries.join("\n\n");
+    chunks.unshift(makeChunk("thinking", "", m));
+  }
+  const status = typeof body["status"] === "string" ? body["status"] : undefined;
+  const incompleteReason = isRecord(body["incomplete_details"]) && typeof body["incomplete_details"]["reason"] === "string" ? body["incomplete_details"]["reason"] : undefined;
+  const final = meta(model, "response", chunks.length);
+  final.finishReason = mapResponsesFinishReason(status, incompleteReason, calls > 0);
+  if (status !== undefined) final.providerFinishReason = status;
+  const usage = convertResponsesUsage(body["usage"]);
+  if (usage !== undefined) final.usage = usage;
+  if (typeof body["id"] === "string") final.responseId = body["id"];
+  chunks.push(makeChunk("final", "", final));
+  return accumulate(chunks);
 }

@@ -1,0 +1,188 @@
+import { sumUsage } from "../stream/accumulate.js";
+import { makeChunk, type StreamChunk, type ToolCallDelta, type ToolResult, type Usage } from "../stream/chunk.js";
+import { ChunkStream, type Delivered } from "../stream/chunk-stream.js";
+import { AgentError, StreamInterruptedError } from "../stream/errors.js";
+import { streamFromCompletion } from "../providers/fallback.js";
+import type { ChatMessage, CompletionResult, Provider, ProviderRequest } from "../providers/provider.js";
+import { assistantMessage, toolMessage } from "./history.js";
+import { PartialJsonParser } from "./partial-json.js";
+import { executeToolCalls } from "./execute-tools.js";
+import type { AgentTool } from "./tools.js";
+
+/** One model call of a run and what its tool calls returned. */
+export interface RunStep {
+  /** 0-based. */
+  index: number;
+  /** The model's answer in this step. */
+  response: CompletionResult;
+  /** One per tool call the run executed after this step, in call order. */
+  toolResults: ToolResult[];
+}
+
+/** What a finished run holds: the last step's answer, usage summed over the steps, and every step. */
+export interface RunResult extends CompletionResult {
+  steps: RunStep[];
+  /** The new messages of this turn: the user message, each assistant message, its tool messages. */
+  turn: ChatMessage[];
+}
+
+/** What a run needs; `request` is the first model call's request (system, history, the user message). */
+export interface RunOptions {
+  provider: Provider;
+  request: ProviderRequest;
+  /** Runnable tools by name (the request's `tools` are their definitions). */
+  tools: ReadonlyMap<string, AgentTool>;
+  maxSteps: number;
+  signal?: AbortSignal;
+  /** false: each step is one `complete()` call, its answer streamed whole (agent.arun). */
+  streaming: boolean;
+}
+
+/** How a step ended, which decides what the run does next. */
+type StepOutcome =
+  | { kind: "finished" } // the model asked for no tool (or the step stopped for length, a filter …)
+  | { kind: "tool_calls" } // run the calls, then the next step
+  | { kind: "caller_tools" } // a called tool has no execute: the caller runs it
+  | { kind: "last_step" }; // maxSteps reached: run the calls, then end with finishReason "tool_calls"
+
+/**
+ * One run of the agent loop, as one stream: model call (step 0) → its tool calls run concurrently → model
+ * call (step 1) → … Each step's chunks pass through as they arrive (batched) with `metadata.step`; a step's
+ * own `final` chunk passes only when it ends the run (a step asking for tools has its `final` held back), so
+ * exactly one `final` ends the run, with the usage summed over the steps.
+ * A step that breaks ends the run with a `StreamInterruptedError` carrying all text delivered so far.
+ */
+export function runAgent(options: RunOptions): ChunkStream<RunResult> {
+  return new ChunkStream<RunResult>((signal, delivered) => runSteps(options, signal, delivered), options.signal);
+}
+
+async function* runSteps(options: RunOptions, signal: AbortSignal, delivered: Delivered): AsyncGenerator<StreamChunk[], RunResult> {
+  const { provider, request, tools, maxSteps } = options;
+  const first = request.messages[request.messages.length - 1];
+  const turn: ChatMessage[] = first === undefined ? [] : [first];
+  const steps: RunStep[] = [];
+  let usage: Usage | undefined;
+  for (let step = 0; ; step++) {
+    const stepRequest = step === 0 ? request : { ...request, messages: [...request.messages, ...turn.slice(1)] };
+    const before = usage;
+    const { response, held } = yield* streamStep(provider, stepRequest, step, before, tools.size > 0, options.streaming, signal, delivered);
+    usage = sumUsage(before, response.usage);
+    const record: RunStep = { index: step, response, toolResults: [] };
+    steps.push(record);
+    turn.push(assistantMessage(response));
+    const outcome = outcomeOf(response, tools, step, maxSteps);
+    if (outcome.kind === "tool_calls" || outcome.kind === "last_step") {
+      const context = { provider: response.provider, model: response.model ?? request.model, step };
+      for await (const result of executeToolCalls(response.toolCalls, tools, signal)) {
+        record.toolResults.push(result);
+        yield [toolResultChunk(result, context)];
+      }
+      if (signal.aborted) throw aborted(provider.name, delivered.text, signal.reason);
+      // Messages in call order, whatever order the tools finished in.
+      for (const call of response.toolCalls) {
+        const result = record.toolResults.find((r) => r.id === call.id)!;
+        turn.push(toolMessage(result));
+      }
+      if (outcome.kind === "tool_calls") continue;
+    }
+    if (held !== undefined) {
+      if (step > 0 && usage !== undefined) held.metadata.usage = usage;
+      yield [held];
+    }
+    const result: RunResult = { ...response, steps, turn };
+    if (usage !== undefined) result.usage = usage;
+    return result;
+  }
+}
+
+function outcomeOf(response: CompletionResult, tools: ReadonlyMap<string, AgentTool>, step: number, maxSteps: number): StepOutcome {
+  // Only the step's own end says tools may run: a step cut by length, a filter or an error runs none.
+  if (response.finishReason !== "tool_calls" || response.toolCalls.length === 0) return { kind: "finished" };
+  if (response.toolCalls.some((call) => tools.get(call.name) !== undefined && tools.get(call.name)!.execute === undefined)) {
+    return { kind: "caller_tools" };
+  }
+  if (tools.size === 0) return { kind: "caller_tools" };
+  return step + 1 >= maxSteps ? { kind: "last_step" } : { kind: "tool_calls" };
+}
+
+/**
+ * Streams one model call: its batches pass through with `metadata.step` set (and, when tools are offered,
+ * `partialArguments` on each `tool_call_delta`). Its `final` chunk passes at once (usage summed with the steps
+ * before) unless it says `tool_calls`: then the run decides after the step, so it is returned as `held`.
+ */
+async function* streamStep(
+  provider: Provider,
+  request: ProviderRequest,
+  step: number,
+  usageBefore: Usage | undefined,
+  withTools: boolean,
+  streaming: boolean,
+  signal: AbortSignal,
+  delivered: Delivered,
+): AsyncGenerator<StreamChunk[], { response: CompletionResult; held: StreamChunk | undefined }> {
+  const inner =
+    streaming && provider.supportsStreaming ? provider.stream(request, { signal }) : streamFromCompletion(provider, request, { signal });
+  const partial = withTools ? new Map<number, PartialJsonParser>() : undefined;
+  let held: StreamChunk | undefined;
+  let done = false;
+  try {
+    for (;;) {
+      let batch: StreamChunk[] | undefined;
+      try {
+        batch = await inner.nextBatch();
+      } catch (error) {
+        throw withRunText(error, delivered.text);
+      }
+      if (batch === undefined) break;
+      for (let i = 0; i < batch.length; i++) {
+        const chunk = batch[i]!;
+        const m = chunk.metadata;
+        if (m.step !== step) m.step = step;
+        if (partial !== undefined && chunk.type === "tool_call_delta") addPartialArguments(partial, m.toolCall as ToolCallDelta);
+      }
+      const last = batch[batch.length - 1];
+      if (last !== undefined && last.type === "final") {
+        if (last.metadata.finishReason === "tool_calls") {
+          held = last;
+          batch.pop();
+        } else if (step > 0) {
+          const total = sumUsage(usageBefore, last.metadata.usage);
+          if (total !== undefined) last.metadata.usage = total;
+        }
+      }
+      if (batch.length > 0) yield batch;
+    }
+    done = true;
+  } finally {
+    if (!done) await inner.return();
+  }
+  const response = inner.result;
+  if (response === undefined) {
+    throw new AgentError(`${provider.name}: the stream ended without an answer (its producer returned none)`);
+  }
+  return { response, held };
+}
+
+function addPartialArguments(parsers: Map<number, PartialJsonParser>, delta: ToolCallDelta): void {
+  let parser = parsers.get(delta.index);
+  if (parser === undefined) {
+    parser = new PartialJsonParser();
+    parsers.set(delta.index, parser);
+  }
+  delta.partialArguments = parser.push(delta.argumentsDelta);
+}
+
+function toolResultChunk(result: ToolResult, context: { provider: string; model: string; step: number }): StreamChunk {
+  return makeChunk("tool_result", "", { provider: context.provider, model: context.model, toolResult: result, step: context.step });
+}
+
+/** A step's interruption carries only that step's text; the run's carries all text the consumer got. */
+function withRunText(error: unknown, text: string): unknown {
+  if (!(error instanceof StreamInterruptedError) || error.partialResponse === text) return error;
+  const out = new StreamInterruptedError(error.message, { reason: error.reason, partialResponse: text, cause: error.cause });
+  return out;
+}
+
+function aborted(provider: string, text: string, cause: unknown): StreamInterruptedError {
+  return new StreamInterruptedError(`${provider}: stream aborted during a tool call`, { reason: "aborted", partialResponse: text, cause });
+}
