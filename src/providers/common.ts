@@ -1,8 +1,8 @@
-import { ConfigurationError, ProviderError, StreamInterruptedError, WireFormatError, isAbortError } from "../stream/errors.js";
+import { AgentError, ConfigurationError, ProviderError, StreamInterruptedError, WireFormatError, isAbortError } from "../stream/errors.js";
 import type { FinishReason } from "../stream/chunk.js";
 import type { ProviderOptions } from "./provider.js";
 import { joinUrl, type ProviderCall } from "./http-call.js";
-import { IdleTimeoutError, readText, type HttpResponse } from "../transport/http.js";
+import { HttpTransport, IdleTimeoutError, readText, type HttpResponse } from "../transport/http.js";
 import type { CallOptions } from "./provider.js";
 
 /** Settings every HTTP provider resolves from its options and the environment. */
@@ -12,6 +12,7 @@ export interface ResolvedSettings {
   timeout: number;
   maxRetries: number;
   headers: Record<string, string>;
+  transport: HttpTransport | undefined;
 }
 
 /** Default idle timeout: a minute of silence from a model API means something is wrong. */
@@ -35,7 +36,11 @@ export function resolveSettings(
     throw new ConfigurationError("maxRetries", `must be a non-negative integer, got ${String(maxRetries)}`);
   }
   const envKey = defaults.apiKeyEnv === undefined ? undefined : process.env[defaults.apiKeyEnv];
-  return { apiKey: options.apiKey ?? (envKey || undefined), baseUrl, timeout, maxRetries, headers: { ...options.headers } };
+  const transport = options.transport;
+  if (transport !== undefined && !(transport instanceof HttpTransport)) {
+    throw new ConfigurationError("transport", `must be an HttpTransport, got ${transport === null ? "null" : typeof transport}`);
+  }
+  return { apiKey: options.apiKey ?? (envKey || undefined), baseUrl, timeout, maxRetries, headers: { ...options.headers }, transport };
 }
 
 /** `OLLAMA_HOST` may be `host:port` without a scheme. */
@@ -53,8 +58,10 @@ export function requireApiKey(settings: ResolvedSettings, provider: string, envN
 
 /**
  * Maps whatever stopped a stream after its response began into a `StreamInterruptedError` carrying the text
- * received so far: our abort → "aborted", an idle socket → "timeout", an error event or undecodable data →
- * "provider", anything else (reset, EOF before the end marker) → "network".
+ * received so far: our abort → "aborted", an idle socket → "timeout", an error event, undecodable data or a
+ * frame of the wrong shape → "provider", a socket error or an EOF before the end marker → "network". Anything
+ * else (a bug of ours, an exception from a callback) is not a dropped connection: it is reported as "provider"
+ * with "unexpected error" in the message, never as "network", and keeps the original as `cause`.
  */
 export function interruption(provider: string, error: unknown, signal: AbortSignal, partialResponse: string): StreamInterruptedError {
   if (error instanceof StreamInterruptedError) return error;
@@ -68,12 +75,34 @@ export function interruption(provider: string, error: unknown, signal: AbortSign
     return new StreamInterruptedError(`${provider}: stream failed: ${error.message}`, { reason: "provider", partialResponse, cause: error });
   }
   const detail = error instanceof Error ? error.message : String(error);
-  return new StreamInterruptedError(`${provider}: connection lost mid-stream: ${detail}`, { reason: "network", partialResponse, cause: error });
+  if (isConnectionError(error)) {
+    return new StreamInterruptedError(`${provider}: connection lost mid-stream: ${detail}`, { reason: "network", partialResponse, cause: error });
+  }
+  return new StreamInterruptedError(`${provider}: unexpected error while reading the stream: ${detail}`, {
+    reason: "provider",
+    partialResponse,
+    cause: error,
+  });
+}
+
+/** A socket-level failure: our `PrematureEndError`, or a Node system error (`ECONNRESET`, `EPIPE`, `ERR_STREAM_PREMATURE_CLOSE`…). */
+export function isConnectionError(error: unknown): boolean {
+  if (error instanceof PrematureEndError) return true;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== "string") return false;
+  return /^E[A-Z]+$/.test(code) || code === "ERR_STREAM_PREMATURE_CLOSE" || code.startsWith("UND_ERR_") || code === "ERR_SOCKET_CLOSED";
+}
+
+/** The body ended (EOF) before the protocol's end marker: the connection was cut. Only ever a `cause`. */
+export class PrematureEndError extends AgentError {
+  override name = "PrematureEndError";
+  readonly code = "ERR_STREAM_PREMATURE_CLOSE";
 }
 
 /** The stream ended (EOF) before the protocol's end marker. */
-export function truncated(provider: string, marker: string): Error {
-  return Object.assign(new Error(`${provider}: the response ended before ${marker}`), { code: "ERR_STREAM_PREMATURE_CLOSE" });
+export function truncated(provider: string, marker: string): PrematureEndError {
+  return new PrematureEndError(`${provider}: the response ended before ${marker}`);
 }
 
 /** An error the provider reported inside a 200 stream, as the `cause` of the interruption. */
@@ -88,10 +117,28 @@ export function streamErrorEvent(provider: string, message: string, type?: strin
   });
 }
 
-/** Normalizes a raw finish reason with a provider's own table; unknown values count as "stop". */
+/**
+ * Normalizes a raw finish reason with a provider's own table. No reason at all is "stop"; a reason the table
+ * does not know is "other" (the raw value stays in `providerFinishReason`), so it is never taken for a clean stop.
+ */
 export function normalizeFinishReason(raw: string | null | undefined, table: Record<string, FinishReason>): FinishReason {
   if (raw === null || raw === undefined) return "stop";
-  return table[raw] ?? "stop";
+  return Object.hasOwn(table, raw) ? table[raw]! : "other";
+}
+
+/** A tool message must name the call it answers, in every adapter alike; one check so they cannot differ. */
+export function requireToolCallId(message: { toolCallId?: string | undefined }, index?: number): string {
+  const id = message.toolCallId;
+  if (typeof id !== "string" || id.trim() === "") {
+    const where = index === undefined ? "a tool message" : `messages[${index}] (a tool message)`;
+    throw new ConfigurationError("messages", `${where} needs the toolCallId of the call it answers, got ${JSON.stringify(id)}`);
+  }
+  return id;
+}
+
+/** The error every adapter throws for a message whose role it does not know. */
+export function unknownRole(role: unknown): ConfigurationError {
+  return new ConfigurationError("messages", `unknown message role ${JSON.stringify(role)} (known: system, user, assistant, tool)`);
 }
 
 /** Links a caller's signal to a controller; returns the unlink function for `finally`. */
@@ -168,5 +215,6 @@ export function jsonCall(
     timeout: settings.timeout,
     maxRetries: settings.maxRetries,
     secrets: options.apiKey ? [options.apiKey] : [],
+    ...(settings.transport === undefined ? {} : { transport: settings.transport }),
   };
 }

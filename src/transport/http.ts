@@ -1,5 +1,6 @@
 import http from "node:http";
 import https from "node:https";
+import { AgentError } from "../stream/errors.js";
 
 /** A response whose body has not been read yet. */
 export interface HttpResponse {
@@ -18,17 +19,51 @@ export interface HttpRequestOptions {
   signal: AbortSignal;
   /** Milliseconds of silence (connecting, waiting for headers, or between reads) before the request fails. */
   idleTimeoutMs: number;
+  /** The pools to use; `defaultTransport` when absent. */
+  transport?: HttpTransport;
 }
 
 /** The socket went silent for longer than the idle timeout. */
-export class IdleTimeoutError extends Error {
+export class IdleTimeoutError extends AgentError {
   override name = "IdleTimeoutError";
   readonly code = "ETIMEDOUT";
 }
 
-// Keep-alive pools: a second request to the same host skips the TCP (and TLS) handshake.
-const httpAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
-const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: Infinity });
+/**
+ * The keep-alive pools requests go through: a second request to the same host skips the TCP (and TLS)
+ * handshake. Idle pooled sockets are unref'd by Node, so they never hold a process open; `close()` ends every
+ * socket at once for a program that wants to be sure. Pass one as the `transport` option of a provider to
+ * give it pools of its own; without it, providers share `defaultTransport`.
+ */
+export class HttpTransport {
+  readonly http: http.Agent;
+  readonly https: https.Agent;
+
+  constructor(options: { maxSockets?: number } = {}) {
+    const maxSockets = options.maxSockets ?? Infinity;
+    this.http = new http.Agent({ keepAlive: true, maxSockets });
+    this.https = new https.Agent({ keepAlive: true, maxSockets });
+  }
+
+  /** Sockets open in both pools (busy and idle): for tests and diagnostics. */
+  get openSockets(): number {
+    let n = 0;
+    for (const agent of [this.http, this.https]) {
+      for (const list of Object.values(agent.sockets)) n += list?.length ?? 0;
+      for (const list of Object.values(agent.freeSockets)) n += list?.length ?? 0;
+    }
+    return n;
+  }
+
+  /** Destroys every pooled socket, idle or busy; requests sent afterwards open new ones. */
+  close(): void {
+    this.http.destroy();
+    this.https.destroy();
+  }
+}
+
+/** The pools every provider shares unless given its own `transport`. */
+export const defaultTransport = new HttpTransport();
 
 /**
  * Sends a request with `node:http` and resolves once the status and headers are in. Chosen over `fetch`
@@ -47,7 +82,7 @@ export function sendRequest(url: URL, options: HttpRequestOptions): Promise<Http
     const request = (secure ? https : http).request(url, {
       method: options.method ?? "POST",
       headers,
-      agent: secure ? httpsAgent : httpAgent,
+      agent: secure ? (options.transport ?? defaultTransport).https : (options.transport ?? defaultTransport).http,
       signal,
     });
     let response: http.IncomingMessage | undefined;

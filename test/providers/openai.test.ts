@@ -286,7 +286,7 @@ test("assistant tool calls and tool results convert to OpenAI messages", () => {
 test("finish reasons and usage are normalized, keeping total_tokens as sent", () => {
   assert.deepEqual(
     ["stop", "length", "tool_calls", "function_call", "content_filter", "something_new", null].map(mapOpenAIFinishReason),
-    ["stop", "length", "tool_calls", "tool_calls", "content_filter", "stop", "stop"],
+    ["stop", "length", "tool_calls", "tool_calls", "content_filter", "other", "stop"],
   );
   assert.deepEqual(convertOpenAIUsage({ prompt_tokens: 307, completion_tokens: 26, total_tokens: 560, prompt_tokens_details: { cached_tokens: 306 } }), {
     inputTokens: 307, outputTokens: 26, totalTokens: 560, cachedInputTokens: 306,
