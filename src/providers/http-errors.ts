@@ -50,6 +50,8 @@ export function retryAfterFrom(headers: IncomingHttpHeaders): number | undefined
   if (value === undefined) return undefined;
   const seconds = Number(value);
   if (value.trim() !== "" && Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  // Only a real HTTP date counts: Date.parse would read "-3" as the year -3.
+  if (!/[a-z]/i.test(value)) return undefined;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
