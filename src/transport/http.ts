@@ -83,9 +83,17 @@ export function sendRequest(url: URL, options: HttpRequestOptions): Promise<Http
       method: options.method ?? "POST",
       headers,
       agent: secure ? (options.transport ?? defaultTransport).https : (options.transport ?? defaultTransport).http,
-      signal,
     });
     let response: http.IncomingMessage | undefined;
+    // Abort handled here rather than with http.request's `signal` option, whose listener outlives the exchange:
+    // ours is removed once the request closes, so a late abort never touches a socket back in the pool.
+    const onAbort = () => {
+      const error = new DOMException("This operation was aborted", "AbortError");
+      response?.destroy();
+      request.destroy(error);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    request.once("close", () => signal.removeEventListener("abort", onAbort));
     // setTimeout on the request arms the socket's idle timer, which also covers reads of the body later;
     // the body is destroyed with the same error so a reader mid-stream learns it was a timeout.
     request.setTimeout(options.idleTimeoutMs, () => {
@@ -97,7 +105,8 @@ export function sendRequest(url: URL, options: HttpRequestOptions): Promise<Http
       response = res;
       resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
     });
-    request.once("error", reject);
+    // `on`, not `once`: a second error (abort after a reset) must not be an unhandled 'error' event.
+    request.on("error", reject);
     request.end(options.body);
   });
 }
