@@ -2,6 +2,7 @@ import { AgentError, ConfigurationError, ProviderError, StreamInterruptedError, 
 import type { FinishReason } from "../stream/chunk.js";
 import type { ProviderOptions } from "./provider.js";
 import { joinUrl, type ProviderCall } from "./http-call.js";
+import { redactError } from "./http-errors.js";
 import { HttpTransport, IdleTimeoutError, readText, type HttpResponse } from "../transport/http.js";
 import type { CallOptions } from "./provider.js";
 
@@ -24,6 +25,19 @@ export function resolveSettings(
   options: ProviderOptions,
   defaults: { baseUrl: string; apiKeyEnv?: string; baseUrlEnv?: string },
 ): ResolvedSettings {
+  if (typeof options !== "object" || options === null) {
+    throw new ConfigurationError("options", `must be an object, got ${options === null ? "null" : typeof options}`);
+  }
+  if (options.apiKey !== undefined && typeof options.apiKey !== "string") {
+    throw new ConfigurationError("apiKey", `must be a string, got ${typeof options.apiKey}`); // never the value: it may be a key
+  }
+  if (options.headers !== undefined) {
+    const h: unknown = options.headers;
+    if (typeof h !== "object" || h === null || Array.isArray(h)) throw new ConfigurationError("headers", `must be an object of strings, got ${Array.isArray(h) ? "an array" : typeof h}`);
+    for (const [name, value] of Object.entries(h)) {
+      if (typeof value !== "string") throw new ConfigurationError("headers", `header "${name}" must be a string, got ${typeof value}`);
+    }
+  }
   const envBase = defaults.baseUrlEnv === undefined ? undefined : process.env[defaults.baseUrlEnv];
   const baseUrl = options.baseUrl ?? (envBase ? normalizeHost(envBase) : defaults.baseUrl);
   joinUrl(baseUrl, ""); // throws a ConfigurationError naming baseUrl when it is not a URL
@@ -64,6 +78,11 @@ export function requireApiKey(settings: ResolvedSettings, provider: string, envN
  * with "unexpected error" in the message, never as "network", and keeps the original as `cause`.
  */
 export function interruption(provider: string, error: unknown, signal: AbortSignal, partialResponse: string): StreamInterruptedError {
+  // A provider may echo the key in an error event or a frame: the call's secrets never leave in an error.
+  return redactError(classify(provider, error, signal, partialResponse), signal);
+}
+
+function classify(provider: string, error: unknown, signal: AbortSignal, partialResponse: string): StreamInterruptedError {
   if (error instanceof StreamInterruptedError) return error;
   if (signal.aborted || isAbortError(error)) {
     return new StreamInterruptedError(`${provider}: stream aborted`, { reason: "aborted", partialResponse, cause: error });
@@ -183,7 +202,7 @@ export async function withCallSignal<T>(provider: string, callOptions: CallOptio
     return await fn(controller.signal);
   } catch (error) {
     if (controller.signal.aborted) throw interruption(provider, error, controller.signal, "");
-    throw error;
+    throw redactError(error, controller.signal);
   } finally {
     unlink();
   }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { readText, sendRequest, type HttpResponse, type HttpTransport } from "../transport/http.js";
 import { ConfigurationError, ProviderError, StreamInterruptedError, isAbortError } from "../stream/errors.js";
-import { errorFromResponse, redact } from "./http-errors.js";
+import { errorFromResponse, redact, registerSecrets } from "./http-errors.js";
 
 /** One HTTP call of a provider, with what is needed to retry it and to report its errors. */
 export interface ProviderCall {
@@ -32,6 +32,7 @@ const MAX_RETRY_AFTER_MS = 60_000;
  * with reason "aborted" and no text.
  */
 export async function openResponse(call: ProviderCall): Promise<HttpResponse> {
+  registerSecrets(call.signal, call.secrets);
   for (let attempt = 0; ; attempt++) {
     let failure: ProviderError;
     try {

@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import { AgentError } from "../stream/errors.js";
+import { AgentError, ConfigurationError } from "../stream/errors.js";
 
 /** A response whose body has not been read yet. */
 export interface HttpResponse {
@@ -41,6 +41,9 @@ export class HttpTransport {
 
   constructor(options: { maxSockets?: number } = {}) {
     const maxSockets = options.maxSockets ?? Infinity;
+    if (!(typeof maxSockets === "number" && maxSockets >= 1 && (Number.isInteger(maxSockets) || maxSockets === Infinity))) {
+      throw new ConfigurationError("maxSockets", `must be a positive integer or Infinity, got ${String(maxSockets)}`);
+    }
     this.http = new http.Agent({ keepAlive: true, maxSockets });
     this.https = new https.Agent({ keepAlive: true, maxSockets });
   }
