@@ -155,7 +155,7 @@ test("NDJSON: arbitrary bytes, arbitrarily split, decode or throw a WireFormatEr
   );
   fc.assert(
     fc.property(fc.array(fc.jsonValue({ maxDepth: 2 }), { minLength: 1, maxLength: 5 }), fc.string({ maxLength: 10 }), (good, junk) => {
-      const bad = `{${junk.replace(/[\r\n]/g, "")}`; // an opening brace never closed: never valid JSON
+      const bad = `{${junk.replace(/[\r\n}]/g, "")}`; // an opening brace never closed (no "}" at all): never valid JSON
       const bytes = encoder.encode(good.map((v) => JSON.stringify(v)).join("\n") + "\n" + bad + "\n");
       const decoder = new NDJSONDecoder();
       const seen: unknown[] = [];
