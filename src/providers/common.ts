@@ -202,7 +202,14 @@ export async function withCallSignal<T>(provider: string, callOptions: CallOptio
     return await fn(controller.signal);
   } catch (error) {
     if (controller.signal.aborted) throw interruption(provider, error, controller.signal, "");
-    throw redactError(error, controller.signal);
+    // Not one of ours: a whole body whose fields have the wrong type broke the parser. Name it as such.
+    const named = AgentError.isInstance(error)
+      ? error
+      : new WireFormatError(`${provider} sent a response of an unexpected shape: ${error instanceof Error ? error.message : String(error)}`, {
+          type: "unexpected-shape",
+          cause: error,
+        });
+    throw redactError(named, controller.signal);
   } finally {
     unlink();
   }

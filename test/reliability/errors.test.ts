@@ -253,3 +253,30 @@ test("a program that uses the library ends by itself (no process.exit) with an i
     await server.close();
   }
 });
+
+test("complete(): a whole body of the wrong shape is a WireFormatError, never a TypeError", async () => {
+  const bodies: Record<string, string> = {
+    openai: '{"choices":[{"message":{"content":"x","tool_calls":[{"id":"c","function":null}]},"finish_reason":"stop"}]}',
+    anthropic: '{"type":"message","content":[{"type":"text","text":"x"}],"usage":null,"stop_reason":"end_turn","model":5,"id":"m"}',
+    ollama: '{"model":"m","message":{"content":"x","tool_calls":[{"function":{"name":"f","arguments":7}}]},"done":true}',
+  };
+  for (const p of PROTOCOLS) {
+    const server = await startFixtureServer([{ headers: { "content-type": "application/json" }, pieces: [bytes(bodies[p.name]!)] }]);
+    try {
+      const outcome = await p.provider(server.url, { maxRetries: 0 }).complete(request).then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
+      );
+      if ("error" in outcome) {
+        assert.ok(AgentError.isInstance(outcome.error), `${p.name}: ${String(outcome.error)}`);
+        assert.ok(outcome.error instanceof WireFormatError, `${p.name}: ${String(outcome.error)}`);
+      } else {
+        assert.notEqual(p.name, "openai", "function: null cannot be read as a tool call");
+        // A body this adapter can read despite the odd field is fine too; it must not be a TypeError.
+        assert.equal(typeof outcome.result.content, "string");
+      }
+    } finally {
+      await server.close();
+    }
+  }
+});
