@@ -31,6 +31,7 @@ export {
 export { createMockProvider, type MockProvider, type MockProviderOptions, type MockScript, type MockTurn } from "./providers/mock.js";
 export { SSEDecoder, sseEvents, type SSEEvent, type SSEDecoderOptions } from "./wire/sse.js";
 export { NDJSONDecoder, ndjsonValues, type NDJSONDecoderOptions } from "./wire/ndjson.js";
+export { HttpTransport } from "./transport/http.js";
 export { Agent, type AgentResponse, type ProviderInfo, type SetProviderOptions } from "./agent/agent.js";
 export type { AgentOptions, CallSettings } from "./agent/options.js";
 export {

@@ -163,8 +163,8 @@ export class Agent {
   }
 
   #prepare(prompt: string, settings: CallSettings): ProviderRequest {
-    if (typeof prompt !== "string" || prompt.length === 0) {
-      throw new ConfigurationError("prompt", "must be a non-empty string");
+    if (typeof prompt !== "string" || prompt.trim().length === 0) {
+      throw new ConfigurationError("prompt", `must be a non-blank string, got ${typeof prompt === "string" ? JSON.stringify(prompt.slice(0, 40)) : typeof prompt}`);
     }
     validateCallSettings(settings);
     const o = this.#options;

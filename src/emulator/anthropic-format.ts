@@ -181,6 +181,7 @@ export const anthropicFormat: ProtocolFormat = {
   body,
   errorResponse,
   streamError: () => event("error", { error: { type: "overloaded_error", message: "Overloaded" } }),
+  wrongShape: () => `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":null}\n\n`,
   malformed: () => `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_del\n\n`,
   benchFrames,
 };

@@ -11,7 +11,7 @@ import { ollamaLoadBody } from "./ollama-format.js";
 import { readOverrides } from "./overrides.js";
 import { PaceClock, sleep, untilAborted, type Pacing } from "./pacing.js";
 import type { Frame, ProtocolFormat, ResponseMeta } from "./protocol.js";
-import { readConversation } from "./request.js";
+import { readConversation, type Conversation } from "./request.js";
 import { buildAnswer, selectReply } from "./script.js";
 import { continueAnswer, readContinuation } from "./continuation.js";
 import { writeStream, type StreamOutcome } from "./stream-writer.js";
@@ -119,7 +119,16 @@ export async function answerChat(format: ProtocolFormat, ctx: ChatContext, setti
     pacing,
     errorFrame: format.streamError(),
     malformedFrame: format.malformed(meta),
+    wrongShapeFrame: format.wrongShape(meta),
+    cutUtf8Frame: cutUtf8Frame(format, conversation, meta),
     signal,
     onStall: ctx.onStall,
   });
+}
+
+/** A text frame carrying "€" (3 bytes in UTF-8), cut after the character's second byte. */
+function cutUtf8Frame(format: ProtocolFormat, conversation: Conversation, meta: ResponseMeta): Buffer {
+  const frame = format.streamFrames(buildAnswer({ text: "€" }, conversation), meta).find((f) => f.content && f.data.includes("€"));
+  const bytes = Buffer.from(frame?.data ?? "€", "utf8");
+  return bytes.subarray(0, bytes.indexOf(0xe2) + 2);
 }

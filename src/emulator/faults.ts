@@ -20,6 +20,8 @@ const ITEMS: Record<string, NumericFaultField> = {
   "drop-after": "dropAfter",
   "error-after": "errorAfter",
   "malformed-after": "malformedAfter",
+  "wrong-shape-after": "wrongShapeAfter",
+  "cut-utf8-after": "cutUtf8After",
 };
 
 const KEY_PATTERN = /^[\w.:/-]{1,100}$/;
@@ -91,17 +93,19 @@ export function faultOptionProblem(fault: EmulatorFault): string | undefined {
 /** What happens inside a stream once `after` content chunks were written. */
 export interface StreamAction {
   after: number;
-  kind: "malformed" | "stall" | "error" | "drop";
+  kind: "malformed" | "wrong-shape" | "stall" | "error" | "drop" | "cut-utf8";
   /** For a stall: resume after this many ms; undefined stalls until the connection ends. */
   ms?: number;
 }
 
-const ACTION_ORDER: Record<StreamAction["kind"], number> = { malformed: 0, stall: 1, error: 2, drop: 3 };
+const ACTION_ORDER: Record<StreamAction["kind"], number> = { malformed: 0, "wrong-shape": 1, stall: 2, error: 3, drop: 4, "cut-utf8": 5 };
 
 /** The fault's mid-stream actions in the order they fire (by position; non-terminal ones first). */
 export function streamActions(fault: EmulatorFault): StreamAction[] {
   const actions: StreamAction[] = [];
   if (fault.malformedAfter !== undefined) actions.push({ after: fault.malformedAfter, kind: "malformed" });
+  if (fault.wrongShapeAfter !== undefined) actions.push({ after: fault.wrongShapeAfter, kind: "wrong-shape" });
+  if (fault.cutUtf8After !== undefined) actions.push({ after: fault.cutUtf8After, kind: "cut-utf8" });
   if (fault.stallAfter !== undefined) {
     const stall: StreamAction = { after: fault.stallAfter, kind: "stall" };
     if (fault.stallMs !== undefined) stall.ms = fault.stallMs;

@@ -119,6 +119,7 @@ export const ollamaFormat: ProtocolFormat = {
   body,
   errorResponse,
   streamError: () => line({ error: RUN_ERROR }),
+  wrongShape: (meta) => `{"model":${JSON.stringify(meta.model)},"created_at":"${createdAt(meta, 0)}","message":"not an object","done":false}\n`,
   malformed: (meta) => `{"model":${JSON.stringify(meta.model)},"created_at":"${createdAt(meta, 0)}","message":{"role":"assistant","content":"\n`,
   benchFrames,
 };

@@ -208,6 +208,7 @@ export const openaiFormat: ProtocolFormat = {
   body,
   errorResponse,
   streamError: () => event({ error: { message: SERVER_ERROR, type: "server_error", param: null, code: null } }),
+  wrongShape: (meta) => `data: {"id":${JSON.stringify(meta.id)},"object":"chat.completion.chunk","choices":[null]}\n\n`,
   malformed: (meta) => `data: {"id":${JSON.stringify(meta.id)},"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"\n\n`,
   benchFrames,
 };

@@ -59,6 +59,8 @@ export interface ProtocolFormat {
   streamError(): string;
   /** A frame that breaks the format (truncated JSON), for `malformed-after`. */
   malformed(meta: ResponseMeta): string;
+  /** A frame of valid JSON but the wrong shape (a field that must be an object is not), for `wrong-shape-after`. */
+  wrongShape(meta: ResponseMeta): string;
   benchFrames(meta: ResponseMeta, pieces: readonly string[], chunks: number): BenchFrames;
 }
 

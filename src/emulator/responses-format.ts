@@ -207,6 +207,17 @@ export function responsesMalformed(meta: ResponsesMeta): string {
   return `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","item_id":${JSON.stringify(meta.id)},"delta":"\n\n`;
 }
 
+/** A frame of valid JSON but the wrong shape: a text delta whose `delta` is not a string. */
+export function responsesWrongShape(meta: ResponsesMeta): string {
+  return `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","item_id":${JSON.stringify(meta.id)},"delta":null}\n\n`;
+}
+
+/** A text delta carrying "€" (3 bytes in UTF-8), cut after the character's second byte. */
+export function responsesCutUtf8(meta: ResponsesMeta): Buffer {
+  const bytes = Buffer.from(`event: response.output_text.delta\ndata: {"type":"response.output_text.delta","item_id":${JSON.stringify(meta.id)},"delta":"€"}\n\n`, "utf8");
+  return bytes.subarray(0, bytes.indexOf(0xe2) + 2);
+}
+
 /** The head, per-chunk text delta and tail of a bench stream; deltas get their sequence numbers when written. */
 export function responsesBenchParts(meta: ResponsesMeta, chunks: number): { head: string; delta: (piece: string) => string; tail: (sequence: number) => string } {
   const messageId = randomId("msg_", 48);

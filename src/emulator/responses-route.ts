@@ -15,7 +15,7 @@ import { readOverrides } from "./overrides.js";
 import { PaceClock, sleep, untilAborted, type Pacing } from "./pacing.js";
 import type { Frame } from "./protocol.js";
 import {
-  encodeEvent, responseObject, responsesBenchParts, responsesBody, responsesErrorEvents, responsesEvents, responsesMalformed,
+  encodeEvent, responseObject, responsesBenchParts, responsesBody, responsesErrorEvents, responsesEvents, responsesMalformed, responsesWrongShape, responsesCutUtf8,
   responsesMeta, type ResponsesMeta,
 } from "./responses-format.js";
 import { readResponsesConversation, validateResponsesBody } from "./responses-request.js";
@@ -121,6 +121,8 @@ export function responsesRoutes(settings: ChatSettings, onStall: (record: Record
         pacing,
         errorFrame: responsesErrorEvents(meta, frames.length),
         malformedFrame: responsesMalformed(meta),
+        wrongShapeFrame: responsesWrongShape(meta),
+        cutUtf8Frame: responsesCutUtf8(meta),
         signal: streamSignal,
         onStall: () => onStall(record),
       }),
@@ -152,7 +154,7 @@ export function responsesRoutes(settings: ChatSettings, onStall: (record: Record
     const contentLeft = tail.filter((f) => f.content).length;
     const pacing: Pacing = remaining === 0 || contentLeft === 0 ? { ttftMs: 0, tps: 0 } : { ttftMs: 0, tps: (contentLeft * 1000) / remaining };
     return streamUntilCancelled(entry, signal, (streamSignal) =>
-      writeStream(res, { frames: tail, actions: [], pacing, errorFrame: "", malformedFrame: "", signal: streamSignal, onStall: () => {} }),
+      writeStream(res, { frames: tail, actions: [], pacing, errorFrame: "", malformedFrame: "", wrongShapeFrame: "", cutUtf8Frame: Buffer.alloc(0), signal: streamSignal, onStall: () => {} }),
     );
   };
 

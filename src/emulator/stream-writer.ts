@@ -34,6 +34,9 @@ export interface StreamJob {
   pacing: Pacing;
   errorFrame: string;
   malformedFrame: string;
+  wrongShapeFrame: string;
+  /** The start of a text frame cut inside a multi-byte character, for `cut-utf8-after`. */
+  cutUtf8Frame: Buffer;
   signal: AbortSignal;
   /** Called once when a stall without end begins. */
   onStall: () => void;
@@ -76,6 +79,11 @@ export async function writeStream(res: ServerResponse, job: StreamJob): Promise<
       await flush();
       if (action.kind === "malformed") {
         await writeWithBackpressure(res, job.malformedFrame, signal);
+      } else if (action.kind === "wrong-shape") {
+        await writeWithBackpressure(res, job.wrongShapeFrame, signal);
+      } else if (action.kind === "cut-utf8") {
+        await writeWithBackpressure(res, job.cutUtf8Frame, signal);
+        return "completed"; // the response ends here, mid-character
       } else if (action.kind === "error") {
         await writeWithBackpressure(res, job.errorFrame, signal);
         return "errored";

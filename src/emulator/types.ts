@@ -75,6 +75,9 @@ export interface EmulatorScript {
  *          | "drop-after=" N           after N content chunks, destroy the socket
  *          | "error-after=" N          after N content chunks, send the protocol's in-stream error, then end
  *          | "malformed-after=" N      after N content chunks, insert one malformed frame, then go on
+ *          | "wrong-shape-after=" N    after N content chunks, insert one frame of valid JSON but the wrong shape
+ *          | "cut-utf8-after=" N       after N content chunks, send the start of one more text frame, cut inside a
+ *                                      multi-byte character, then end the response (truncated UTF-8 at the end)
  *
  * "After N content chunks" means: N frames carrying a piece of the answer (text, thinking or a tool-call
  * fragment) were written, and nothing after them (the fault comes before the next content frame or, when
@@ -93,6 +96,8 @@ export interface EmulatorFault {
   dropAfter?: number;
   errorAfter?: number;
   malformedAfter?: number;
+  wrongShapeAfter?: number;
+  cutUtf8After?: number;
 }
 
 /** Options of {@link startEmulator}. */

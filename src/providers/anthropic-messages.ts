@@ -1,6 +1,6 @@
 import type { FinishReason, Usage } from "../stream/chunk.js";
 import { ConfigurationError } from "../stream/errors.js";
-import { normalizeFinishReason } from "./common.js";
+import { normalizeFinishReason, requireToolCallId, unknownRole } from "./common.js";
 import type { ChatMessage, ProviderRequest } from "./provider.js";
 
 /** A content block we send in a message of Anthropic's Messages API. */
@@ -95,13 +95,11 @@ export function toAnthropicMessages(input: readonly ChatMessage[]): { system: st
         messages.push(toAssistantMessage(message));
         break;
       case "tool": {
-        if (message.toolCallId === undefined || message.toolCallId === "") {
-          throw new ConfigurationError("messages", "a tool message needs the toolCallId of the call it answers");
-        }
+        const toolUseId = requireToolCallId(message);
         const block: AnthropicContentBlock =
           message.isError === true
-            ? { type: "tool_result", tool_use_id: message.toolCallId, content: message.content, is_error: true }
-            : { type: "tool_result", tool_use_id: message.toolCallId, content: message.content };
+            ? { type: "tool_result", tool_use_id: toolUseId, content: message.content, is_error: true }
+            : { type: "tool_result", tool_use_id: toolUseId, content: message.content };
         if (toolResults === undefined) {
           toolResults = [block];
           messages.push({ role: "user", content: toolResults });
@@ -110,7 +108,7 @@ export function toAnthropicMessages(input: readonly ChatMessage[]): { system: st
       }
       default: {
         const never: never = message.role;
-        throw new ConfigurationError("messages", `unknown message role ${JSON.stringify(never)}`);
+        throw unknownRole(never);
       }
     }
   }
@@ -144,7 +142,7 @@ const FINISH_REASONS: Record<string, FinishReason> = {
   refusal: "content_filter",
 };
 
-/** Anthropic's stop_reason → the normalized finish reason (unknown values count as "stop"). */
+/** Anthropic's stop_reason → the normalized finish reason (unknown values are "other"). */
 export function mapAnthropicFinishReason(raw: string | null | undefined): FinishReason {
   return normalizeFinishReason(raw, FINISH_REASONS);
 }

@@ -5,6 +5,7 @@ import { SSEDecoder, type SSEEvent } from "../wire/sse.js";
 import { httpProvider, type FrameHandler } from "./stream-driver.js";
 import { jsonCall, toolCallFromText, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
+import { checkAnthropicEvent } from "./frame-shapes.js";
 import { buildAnthropicBody, convertAnthropicUsage, mapAnthropicFinishReason, type AnthropicUsage } from "./anthropic-messages.js";
 import type { CompletionResult, Provider, ProviderOptions, ProviderRequest } from "./provider.js";
 
@@ -113,6 +114,7 @@ function anthropicFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
       if (event.data === "") return false;
       const json = parseEvent(event.data);
       const type = typeof json.type === "string" ? json.type : event.type;
+      checkAnthropicEvent(json as Record<string, unknown>, type, event.data);
       switch (type) {
         case "content_block_delta": {
           const delta = json.delta;
@@ -271,7 +273,7 @@ function parseEvent(data: string): AnthropicEvent {
     throw new WireFormatError("Anthropic sent a data line that is not JSON", { type: "invalid-json", excerpt: data, cause: error });
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new WireFormatError("Anthropic sent a data line that is not a JSON object", { type: "invalid-json", excerpt: data });
+    throw new WireFormatError("Anthropic sent a data line that is not a JSON object", { type: "unexpected-shape", excerpt: data });
   }
   return value as AnthropicEvent;
 }

@@ -1,8 +1,9 @@
-import { ConfigurationError, ProviderError, StreamInterruptedError, WireFormatError, isAbortError } from "../stream/errors.js";
+import { AgentError, ConfigurationError, ProviderError, StreamInterruptedError, WireFormatError, isAbortError } from "../stream/errors.js";
 import type { FinishReason, ToolCall } from "../stream/chunk.js";
 import type { ProviderOptions } from "./provider.js";
 import { joinUrl, type ProviderCall } from "./http-call.js";
-import { IdleTimeoutError, readText, type HttpResponse } from "../transport/http.js";
+import { redactError } from "./http-errors.js";
+import { HttpTransport, IdleTimeoutError, readText, type HttpResponse } from "../transport/http.js";
 import type { CallOptions } from "./provider.js";
 
 /** Settings every HTTP provider resolves from its options and the environment. */
@@ -19,6 +20,7 @@ export interface ResolvedSettings {
   timeout: number;
   maxRetries: number;
   headers: Record<string, string>;
+  transport: HttpTransport | undefined;
 }
 
 /** Default idle timeout: a minute of silence from a model API means something is wrong. */
@@ -33,6 +35,19 @@ export function resolveSettings(
   options: ProviderOptions,
   defaults: { baseUrl: string; apiKeyEnv?: string; baseUrlEnv?: string; keyRequiredByDefaultUrl?: boolean },
 ): ResolvedSettings {
+  if (typeof options !== "object" || options === null) {
+    throw new ConfigurationError("options", `must be an object, got ${options === null ? "null" : typeof options}`);
+  }
+  if (options.apiKey !== undefined && typeof options.apiKey !== "string") {
+    throw new ConfigurationError("apiKey", `must be a string, got ${typeof options.apiKey}`); // never the value: it may be a key
+  }
+  if (options.headers !== undefined) {
+    const h: unknown = options.headers;
+    if (typeof h !== "object" || h === null || Array.isArray(h)) throw new ConfigurationError("headers", `must be an object of strings, got ${Array.isArray(h) ? "an array" : typeof h}`);
+    for (const [name, value] of Object.entries(h)) {
+      if (typeof value !== "string") throw new ConfigurationError("headers", `header "${name}" must be a string, got ${typeof value}`);
+    }
+  }
   const envBase = defaults.baseUrlEnv === undefined ? undefined : process.env[defaults.baseUrlEnv];
   const baseUrl = options.baseUrl ?? (envBase ? normalizeHost(envBase) : defaults.baseUrl);
   joinUrl(baseUrl, ""); // throws a ConfigurationError naming baseUrl when it is not a URL
@@ -43,6 +58,10 @@ export function resolveSettings(
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
   if (!(Number.isInteger(maxRetries) && maxRetries >= 0)) {
     throw new ConfigurationError("maxRetries", `must be a non-negative integer, got ${String(maxRetries)}`);
+  }
+  const transport = options.transport;
+  if (transport !== undefined && !(transport instanceof HttpTransport)) {
+    throw new ConfigurationError("transport", `must be an HttpTransport, got ${transport === null ? "null" : typeof transport}`);
   }
   const apiKeyEnv = defaults.apiKeyEnv;
   const apiKeyRequired = defaults.keyRequiredByDefaultUrl === true && baseUrl.replace(/\/+$/, "") === defaults.baseUrl;
@@ -59,6 +78,7 @@ export function resolveSettings(
     timeout,
     maxRetries,
     headers: { ...options.headers },
+    transport,
   };
 }
 
@@ -81,10 +101,17 @@ export function requireApiKey(settings: ResolvedSettings, provider: string, envN
 
 /**
  * Maps whatever stopped a stream after its response began into a `StreamInterruptedError` carrying the text
- * received so far: our abort → "aborted", an idle socket → "timeout", an error event or undecodable data →
- * "provider", anything else (reset, EOF before the end marker) → "network".
+ * received so far: our abort → "aborted", an idle socket → "timeout", an error event, undecodable data or a
+ * frame of the wrong shape → "provider", a socket error or an EOF before the end marker → "network". Anything
+ * else (a bug of ours, an exception from a callback) is not a dropped connection: it is reported as "provider"
+ * with "unexpected error" in the message, never as "network", and keeps the original as `cause`.
  */
 export function interruption(provider: string, error: unknown, signal: AbortSignal, partialResponse: string): StreamInterruptedError {
+  // A provider may echo the key in an error event or a frame: the call's secrets never leave in an error.
+  return redactError(classify(provider, error, signal, partialResponse), signal);
+}
+
+function classify(provider: string, error: unknown, signal: AbortSignal, partialResponse: string): StreamInterruptedError {
   if (error instanceof StreamInterruptedError) return error;
   if (signal.aborted || isAbortError(error)) {
     return new StreamInterruptedError(`${provider}: stream aborted`, { reason: "aborted", partialResponse, cause: error });
@@ -96,12 +123,34 @@ export function interruption(provider: string, error: unknown, signal: AbortSign
     return new StreamInterruptedError(`${provider}: stream failed: ${error.message}`, { reason: "provider", partialResponse, cause: error });
   }
   const detail = error instanceof Error ? error.message : String(error);
-  return new StreamInterruptedError(`${provider}: connection lost mid-stream: ${detail}`, { reason: "network", partialResponse, cause: error });
+  if (isConnectionError(error)) {
+    return new StreamInterruptedError(`${provider}: connection lost mid-stream: ${detail}`, { reason: "network", partialResponse, cause: error });
+  }
+  return new StreamInterruptedError(`${provider}: unexpected error while reading the stream: ${detail}`, {
+    reason: "provider",
+    partialResponse,
+    cause: error,
+  });
+}
+
+/** A socket-level failure: our `PrematureEndError`, or a Node system error (`ECONNRESET`, `EPIPE`, `ERR_STREAM_PREMATURE_CLOSE`…). */
+export function isConnectionError(error: unknown): boolean {
+  if (error instanceof PrematureEndError) return true;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== "string") return false;
+  return /^E[A-Z]+$/.test(code) || code === "ERR_STREAM_PREMATURE_CLOSE" || code.startsWith("UND_ERR_") || code === "ERR_SOCKET_CLOSED";
+}
+
+/** The body ended (EOF) before the protocol's end marker: the connection was cut. Only ever a `cause`. */
+export class PrematureEndError extends AgentError {
+  override name = "PrematureEndError";
+  readonly code = "ERR_STREAM_PREMATURE_CLOSE";
 }
 
 /** The stream ended (EOF) before the protocol's end marker. */
-export function truncated(provider: string, marker: string): Error {
-  return Object.assign(new Error(`${provider}: the response ended before ${marker}`), { code: "ERR_STREAM_PREMATURE_CLOSE" });
+export function truncated(provider: string, marker: string): PrematureEndError {
+  return new PrematureEndError(`${provider}: the response ended before ${marker}`);
 }
 
 /** An error the provider reported inside a 200 stream, as the `cause` of the interruption. */
@@ -116,10 +165,28 @@ export function streamErrorEvent(provider: string, message: string, type?: strin
   });
 }
 
-/** Normalizes a raw finish reason with a provider's own table; unknown values count as "stop". */
+/**
+ * Normalizes a raw finish reason with a provider's own table. No reason at all is "stop"; a reason the table
+ * does not know is "other" (the raw value stays in `providerFinishReason`), so it is never taken for a clean stop.
+ */
 export function normalizeFinishReason(raw: string | null | undefined, table: Record<string, FinishReason>): FinishReason {
   if (raw === null || raw === undefined) return "stop";
-  return table[raw] ?? "stop";
+  return Object.hasOwn(table, raw) ? table[raw]! : "other";
+}
+
+/** A tool message must name the call it answers, in every adapter alike; one check so they cannot differ. */
+export function requireToolCallId(message: { toolCallId?: string | undefined }, index?: number): string {
+  const id = message.toolCallId;
+  if (typeof id !== "string" || id.trim() === "") {
+    const where = index === undefined ? "a tool message" : `messages[${index}] (a tool message)`;
+    throw new ConfigurationError("messages", `${where} needs the toolCallId of the call it answers, got ${JSON.stringify(id)}`);
+  }
+  return id;
+}
+
+/** The error every adapter throws for a message whose role it does not know. */
+export function unknownRole(role: unknown): ConfigurationError {
+  return new ConfigurationError("messages", `unknown message role ${JSON.stringify(role)} (known: system, user, assistant, tool)`);
 }
 
 /** Links a caller's signal to a controller; returns the unlink function for `finally`. */
@@ -176,7 +243,14 @@ export async function withCallSignal<T>(provider: string, callOptions: CallOptio
     return await fn(controller.signal);
   } catch (error) {
     if (controller.signal.aborted) throw interruption(provider, error, controller.signal, "");
-    throw error;
+    // Not one of ours: a whole body whose fields have the wrong type broke the parser. Name it as such.
+    const named = AgentError.isInstance(error)
+      ? error
+      : new WireFormatError(`${provider} sent a response of an unexpected shape: ${error instanceof Error ? error.message : String(error)}`, {
+          type: "unexpected-shape",
+          cause: error,
+        });
+    throw redactError(named, controller.signal);
   } finally {
     unlink();
   }
@@ -208,5 +282,6 @@ export function jsonCall(
     timeout: settings.timeout,
     maxRetries: settings.maxRetries,
     secrets: options.apiKey ? [options.apiKey] : [],
+    ...(settings.transport === undefined ? {} : { transport: settings.transport }),
   };
 }

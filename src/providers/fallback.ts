@@ -1,5 +1,6 @@
 import { makeChunk } from "../stream/chunk.js";
 import { ChunkStream } from "../stream/chunk-stream.js";
+import { StreamInterruptedError, isAbortError } from "../stream/errors.js";
 import type { CallOptions, CompletionResult, Provider, ProviderRequest } from "./provider.js";
 
 /**
@@ -12,7 +13,16 @@ export function streamFromCompletion(
   options: CallOptions = {},
 ): ChunkStream<CompletionResult> {
   return new ChunkStream<CompletionResult>(async function* (signal) {
-    const result = await provider.complete(request, { signal });
+    let result: CompletionResult;
+    try {
+      result = await provider.complete(request, { signal });
+    } catch (error) {
+      // A provider's complete() may reject with the platform's AbortError; the contract is an interruption.
+      if (!(error instanceof StreamInterruptedError) && (signal.aborted || isAbortError(error))) {
+        throw new StreamInterruptedError(`${provider.name}: request aborted`, { reason: "aborted", partialResponse: "", cause: error });
+      }
+      throw error;
+    }
     const base = { provider: provider.name, model: result.model ?? request.model };
     if (result.thinking) yield makeChunk("thinking", "", { ...base, thinking: result.thinking, chunkIndex: 0 });
     if (result.content.length > 0) yield makeChunk("text", result.content, { ...base, chunkIndex: 0 });

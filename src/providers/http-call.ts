@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { readText, sendRequest, type HttpResponse } from "../transport/http.js";
+import { readText, sendRequest, type HttpResponse, type HttpTransport } from "../transport/http.js";
 import { ConfigurationError, ProviderError, StreamInterruptedError, isAbortError } from "../stream/errors.js";
-import { errorFromResponse, redact } from "./http-errors.js";
+import { errorFromResponse, redact, registerSecrets } from "./http-errors.js";
 
 /** One HTTP call of a provider, with what is needed to retry it and to report its errors. */
 export interface ProviderCall {
@@ -17,6 +17,8 @@ export interface ProviderCall {
   maxRetries: number;
   /** Values never to show in an error (the API key). */
   secrets: readonly string[];
+  /** The keep-alive pools to use (the shared default when absent). */
+  transport?: HttpTransport;
 }
 
 const BASE_DELAY_MS = 500;
@@ -30,6 +32,7 @@ const MAX_RETRY_AFTER_MS = 60_000;
  * with reason "aborted" and no text.
  */
 export async function openResponse(call: ProviderCall): Promise<HttpResponse> {
+  registerSecrets(call.signal, call.secrets);
   for (let attempt = 0; ; attempt++) {
     let failure: ProviderError;
     try {
@@ -39,6 +42,7 @@ export async function openResponse(call: ProviderCall): Promise<HttpResponse> {
         ...(call.body === undefined ? {} : { body: call.body }),
         signal: call.signal,
         idleTimeoutMs: call.timeout,
+        ...(call.transport === undefined ? {} : { transport: call.transport }),
       });
       if (response.status >= 200 && response.status < 300) return response;
       const text = await readText(response.body);

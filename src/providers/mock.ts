@@ -85,8 +85,13 @@ export function createMockProvider(options: MockProviderOptions = {}): MockProvi
     async complete(request: ProviderRequest, callOptions: CallOptions = {}): Promise<CompletionResult> {
       const turn = nextTurn(request);
       const delay = options.firstChunkLatencyMs ?? options.latencyMs ?? 0;
-      if (delay > 0) await sleep(delay, undefined, { signal: callOptions.signal });
-      callOptions.signal?.throwIfAborted();
+      try {
+        if (delay > 0) await sleep(delay, undefined, { signal: callOptions.signal });
+        callOptions.signal?.throwIfAborted();
+      } catch (error) {
+        // As the HTTP providers report it: an abort is an interruption with reason "aborted", never a DOMException.
+        throw new StreamInterruptedError("mock: request aborted", { reason: "aborted", partialResponse: "", cause: error });
+      }
       throwHttpError(turn);
       const text = turn.text ?? "";
       return {

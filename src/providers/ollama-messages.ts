@@ -4,7 +4,7 @@
  */
 import type { FinishReason, ProviderTimings, ToolCall, Usage } from "../stream/chunk.js";
 import type { ChatMessage, ProviderRequest, ToolDefinition } from "./provider.js";
-import { normalizeFinishReason, toolCallFromText } from "./common.js";
+import { normalizeFinishReason, requireToolCallId, toolCallFromText, unknownRole } from "./common.js";
 
 /** One message in Ollama's chat format. */
 export interface OllamaMessage {
@@ -102,12 +102,12 @@ export function toOllamaMessage(message: ChatMessage): OllamaMessage {
     case "tool": {
       const out: OllamaMessage = { role: "tool", content: message.content };
       if (message.toolName !== undefined) out.tool_name = message.toolName;
-      if (message.toolCallId !== undefined) out.tool_call_id = message.toolCallId;
+      out.tool_call_id = requireToolCallId(message);
       return out;
     }
     default: {
       const never: never = message.role;
-      throw new TypeError(`Unknown message role ${String(never)}`);
+      throw unknownRole(never);
     }
   }
 }
@@ -119,12 +119,12 @@ export function toOllamaTool(tool: ToolDefinition): OllamaTool {
   return { type: "function", function: fn };
 }
 
-const FINISH_REASONS: Record<string, FinishReason> = { stop: "stop", length: "length" };
+const FINISH_REASONS: Record<string, FinishReason> = { stop: "stop", length: "length", load: "stop", unload: "stop" };
 
 /**
  * Ollama's `done_reason` → the normalized reason. Ollama says `stop` after tool calls too (it has no
- * `tool_calls` reason), so tool use is told from the calls themselves. `load`, `unload` and unknown values
- * count as "stop".
+ * `tool_calls` reason), so tool use is told from the calls themselves. `load` and `unload` count as "stop",
+ * unknown values as "other".
  */
 export function mapOllamaFinishReason(raw: string | null | undefined, sawToolCalls: boolean): FinishReason {
   if (sawToolCalls) return "tool_calls";

@@ -6,6 +6,7 @@ import { NDJSONDecoder } from "../wire/ndjson.js";
 import { httpProvider, type FrameHandler } from "./stream-driver.js";
 import { jsonCall, readWholeBody, resolveSettings, streamErrorEvent, withCallSignal, type ResolvedSettings } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
+import { checkOllamaLine } from "./frame-shapes.js";
 import {
   buildOllamaBody,
   convertOllamaTimings,
@@ -63,6 +64,7 @@ function ollamaFrames(request: ProviderRequest): FrameHandler<unknown> {
     frame(value, out, now) {
       const line = asLine(value);
       if (line.error !== undefined) throw streamErrorEvent(PROVIDER, ollamaErrorMessage(line.error));
+      checkOllamaLine(line as Record<string, unknown>, () => JSON.stringify(value));
       if (!modelSeen) {
         modelSeen = true;
         if (typeof line.model === "string" && line.model !== "") model = line.model;
@@ -120,7 +122,7 @@ function meta(model: string, chunkIndex: number): ChunkMetadata {
 
 function asLine(value: unknown): OllamaChatLine {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new WireFormatError("Ollama sent a line that is not a JSON object", { type: "invalid-json", excerpt: JSON.stringify(value) });
+    throw new WireFormatError("Ollama sent a line that is not a JSON object", { type: "unexpected-shape", excerpt: JSON.stringify(value) });
   }
   return value as OllamaChatLine;
 }

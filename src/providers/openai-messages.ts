@@ -1,6 +1,6 @@
 import type { FinishReason, ToolCall, Usage } from "../stream/chunk.js";
 import type { ChatMessage, ProviderRequest } from "./provider.js";
-import { normalizeFinishReason, toolCallFromText } from "./common.js";
+import { normalizeFinishReason, requireToolCallId, toolCallFromText, unknownRole } from "./common.js";
 
 /** One message in OpenAI's chat format. */
 export interface OpenAIMessage {
@@ -63,10 +63,10 @@ export function toOpenAIMessage(message: ChatMessage): OpenAIMessage {
       return out;
     }
     case "tool":
-      return { role: "tool", content: message.content, tool_call_id: message.toolCallId ?? "" };
+      return { role: "tool", content: message.content, tool_call_id: requireToolCallId(message) };
     default: {
       const never: never = message.role;
-      throw new TypeError(`Unknown message role ${String(never)}`);
+      throw unknownRole(never);
     }
   }
 }
@@ -79,7 +79,7 @@ const FINISH_REASONS: Record<string, FinishReason> = {
   content_filter: "content_filter",
 };
 
-/** OpenAI's finish_reason → the normalized one (unknown values count as "stop"). */
+/** OpenAI's finish_reason → the normalized one (unknown values are "other"). */
 export function mapOpenAIFinishReason(raw: string | null | undefined): FinishReason {
   return normalizeFinishReason(raw, FINISH_REASONS);
 }

@@ -5,6 +5,7 @@ import { SSEDecoder, type SSEEvent } from "../wire/sse.js";
 import { httpProvider, type FrameHandler } from "./stream-driver.js";
 import { jsonCall, toolCallFromText, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
+import { checkOpenAIChunk, shapeError } from "./frame-shapes.js";
 import {
   buildOpenAIBody,
   convertOpenAIUsage,
@@ -90,9 +91,10 @@ function openAIFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
     frame(event, out, now) {
       const data = event.data;
       if (data === "[DONE]") return true;
+      if (event.type === "error") throw errorEvent(data);
       const json = parseEvent(data);
       if (json.error) throw errorEvent(json.error);
-      if (event.type === "error") throw errorEvent(data);
+      checkOpenAIChunk(json, data);
       if (id === undefined) {
         id = json.id;
         if (json.model) model = json.model;
@@ -162,11 +164,14 @@ function toolCallChunk(toolCall: ToolCall, model: string, chunkIndex: number, in
 }
 
 function parseEvent(data: string): OpenAIChunk {
+  let value: unknown;
   try {
-    return JSON.parse(data) as OpenAIChunk;
+    value = JSON.parse(data);
   } catch (error) {
     throw new WireFormatError("OpenAI sent a data line that is not JSON", { type: "invalid-json", excerpt: data, cause: error });
   }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw shapeError(PROVIDER, "the chunk", "must be a JSON object", data);
+  return value as OpenAIChunk;
 }
 
 function errorEvent(error: unknown): Error {

@@ -1,5 +1,6 @@
 import type { FinishReason, StreamChunk, ToolCall, Usage } from "../stream/chunk.js";
 import type { ChunkStream } from "../stream/chunk-stream.js";
+import type { HttpTransport } from "../transport/http.js";
 
 /** One message of a conversation, in the provider-neutral form. */
 export interface ChatMessage {
@@ -75,6 +76,8 @@ export interface ProviderOptions {
   maxRetries?: number;
   /** Extra HTTP headers sent with every request. */
   headers?: Record<string, string>;
+  /** Keep-alive pools of its own (close them with `transport.close()`); the shared default when absent. */
+  transport?: HttpTransport;
 }
 
 /**

@@ -1,8 +1,8 @@
 /** The kinds of chunk a stream yields. */
 export type ChunkType = "text" | "thinking" | "tool_call_delta" | "tool_call" | "tool_result" | "final";
 
-/** Normalized reason a model stopped. */
-export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "error";
+/** Normalized reason a model stopped; "other" is a reason this library does not know (see `providerFinishReason`). */
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "error" | "other";
 
 /** Token counts, normalized across providers. */
 export interface Usage {

@@ -114,7 +114,7 @@ export class ConfigurationError extends AgentError {
 }
 
 /** What went wrong while decoding a wire format. */
-export type WireErrorType = "buffer-overflow" | "invalid-json" | "unexpected-end";
+export type WireErrorType = "buffer-overflow" | "invalid-json" | "unexpected-end" | "unexpected-shape";
 
 /** Bytes from the network could not be decoded into frames or JSON. */
 export class WireFormatError extends AgentError {

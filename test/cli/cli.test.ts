@@ -2,6 +2,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { startEmulator } from "../../src/emulator/index.js";
+import { defaultAnswer } from "../../src/emulator/script.js";
 import { startFixtureServer } from "../support/fixture-server.js";
 import { eventually } from "../support/sources.js";
 import { cleanEnv, cli } from "../support/cli.js";
@@ -10,8 +11,8 @@ import type { StreamChunk } from "../../src/index.js";
 test("with no key, `stream` answers through the built-in emulator, says so on stderr, and ends with a status line", async () => {
   const run = await cli(["stream", "Why is the sky blue?"]);
   assert.equal(run.code, 0, run.stderr);
-  assert.ok(run.stdout.trim().length > 20, "an answer was printed");
-  assert.ok(run.stdout.endsWith("\n"));
+  // The emulator's answer to a prompt is fixed: the CLI must print exactly it, then one newline.
+  assert.equal(run.stdout, defaultAnswer("Why is the sky blue?") + "\n");
   const lines = run.stderr.trim().split("\n");
   assert.equal(lines.length, 2, run.stderr);
   assert.match(lines[0]!, /built-in emulator at http:\/\/127\.0\.0\.1:\d+ .*set OPENAI_API_KEY/);
@@ -35,7 +36,7 @@ test("`stream` speaks the Anthropic and Ollama protocols to the emulator too", a
   for (const provider of ["anthropic", "ollama"]) {
     const run = await cli(["stream", "Say hello", "--provider", provider, "--offline"]);
     assert.equal(run.code, 0, run.stderr);
-    assert.ok(run.stdout.trim().length > 10, provider);
+    assert.equal(run.stdout, defaultAnswer("Say hello") + "\n", provider);
     assert.match(run.stderr, new RegExp(`\\(${provider} protocol`));
   }
 });
@@ -55,7 +56,10 @@ test("Ctrl-C interrupts cleanly: the partial answer stays printed, the status sa
     },
   );
   assert.equal(run.code, 130, run.stderr);
-  assert.ok(run.stdout.trim().split(/\s+/).length >= 3, "the partial answer was printed");
+  const printed = run.stdout.replace(/\n$/, "");
+  assert.ok(printed.split(/\s+/).length >= 3, "the partial answer was printed");
+  assert.ok(defaultAnswer("Tell me a long story").startsWith(printed), `exactly the start of the answer: ${JSON.stringify(printed)}`);
+  assert.notEqual(printed, defaultAnswer("Tell me a long story"), "it was cut short");
   assert.match(run.stderr, /^interrupted · first chunk/m);
   await eventually(() => slow.stats.aborted >= 1, "the emulator saw the client go", 3000);
 });
@@ -69,6 +73,7 @@ test("a provider error exits 1 with the provider's message", async () => {
   assert.match(run.stderr, /401: Incorrect API key provided/);
   assert.match(run.stderr, /^failed · no chunk · 0 chunks/m);
   assert.ok(!run.stderr.includes("sk-cli-secret-1234"));
+  assert.ok(!run.stdout.includes("sk-cli-secret-1234"));
 });
 
 test("bad usage exits 2 naming what was wrong", async () => {

@@ -95,8 +95,8 @@ for (const background of [false, true]) {
     }
   });
 
-  test(`adapter, ${mode}: error-after=2 and malformed-after=2 are 'provider', never resumed`, async () => {
-    for (const [fault, cause] of [["error-after=2", ProviderError], ["malformed-after=2", WireFormatError]] as const) {
+  test(`adapter, ${mode}: error-after=2, malformed-after=2 and wrong-shape-after=2 are 'provider', never resumed`, async () => {
+    for (const [fault, cause] of [["error-after=2", ProviderError], ["malformed-after=2", WireFormatError], ["wrong-shape-after=2", WireFormatError]] as const) {
       const since = server.requests.length;
       const { error } = await drainStream(provider(background, fault).stream(request));
       assert.ok(error instanceof StreamInterruptedError && error.reason === "provider", `${fault}: ${String(error)}`);

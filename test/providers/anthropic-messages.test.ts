@@ -140,7 +140,7 @@ test("stop reasons map to the normalized finish reasons", () => {
   const table: Array<[string | null | undefined, string]> = [
     ["end_turn", "stop"], ["stop_sequence", "stop"], ["pause_turn", "stop"], ["max_tokens", "length"],
     ["model_context_window_exceeded", "length"], ["tool_use", "tool_calls"], ["refusal", "content_filter"],
-    ["something_new", "stop"], [null, "stop"], [undefined, "stop"],
+    ["something_new", "other"], ["constructor", "other"], [null, "stop"], [undefined, "stop"],
   ];
   for (const [raw, normalized] of table) assert.equal(mapAnthropicFinishReason(raw), normalized, String(raw));
 });

@@ -1,5 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { ConfigurationError } from "../../src/stream/errors.js";
 import {
   buildOllamaBody,
   convertOllamaTimings,
@@ -84,18 +85,17 @@ describe("toOllamaMessage", () => {
     });
   });
 
-  test("a tool result carries tool_name and, when known, tool_call_id", () => {
+  test("a tool result carries tool_name and tool_call_id; one without toolCallId is refused as in every adapter", () => {
     assert.deepEqual(toOllamaMessage({ role: "tool", content: "22°C", toolName: "get_weather", toolCallId: "call_1" }), {
       role: "tool",
       content: "22°C",
       tool_name: "get_weather",
       tool_call_id: "call_1",
     });
-    assert.deepEqual(toOllamaMessage({ role: "tool", content: "22°C", toolName: "get_weather" }), {
-      role: "tool",
-      content: "22°C",
-      tool_name: "get_weather",
-    });
+    assert.throws(
+      () => toOllamaMessage({ role: "tool", content: "22°C", toolName: "get_weather" }),
+      (error: unknown) => error instanceof ConfigurationError && error.option === "messages" && /toolCallId/.test(error.message),
+    );
   });
 
   test("a tool without a description has no description key", () => {
@@ -113,7 +113,8 @@ describe("response helpers", () => {
       ["length", false, "length"],
       ["load", false, "stop"],
       ["unload", false, "stop"],
-      ["something_new", false, "stop"],
+      ["something_new", false, "other"],
+      ["toString", false, "other"],
       [undefined, false, "stop"],
       ["stop", true, "tool_calls"],
       ["length", true, "tool_calls"],

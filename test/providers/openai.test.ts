@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createOpenAIProvider } from "../../src/providers/openai.js";
 import { buildOpenAIBody, maxTokensField, convertOpenAIUsage, mapOpenAIFinishReason, ToolCallAssembler } from "../../src/providers/openai-messages.js";
-import { ProviderError, StreamInterruptedError, WireFormatError, type StreamChunk, type ToolCall } from "../../src/index.js";
+import { ProviderError, StreamInterruptedError, WireFormatError, type CompletionResult, type StreamChunk, type ToolCall, type ToolCallDelta } from "../../src/index.js";
 import { startFixtureServer, parseHttpFixture, type FixtureReply } from "../support/fixture-server.js";
 import { fixtureNames, mulberry32, oneByteSplits, randomSplits, readFixture, recordedDir } from "../support/split.js";
 import { eventually } from "../support/sources.js";
@@ -29,14 +29,15 @@ async function run(pieces: Uint8Array[]) {
   const server = await startFixtureServer([{ pieces }]);
   try {
     const provider = createOpenAIProvider({ apiKey: KEY, baseUrl: `${server.url}/v1`, maxRetries: 0 });
+    const stream = provider.stream(request);
     const chunks: StreamChunk[] = [];
     let error: unknown;
     try {
-      for await (const chunk of provider.stream(request)) chunks.push(chunk);
+      for await (const chunk of stream) chunks.push(chunk);
     } catch (e) {
       error = e;
     }
-    return { chunks, error, server };
+    return { chunks, error, server, result: stream.result };
   } finally {
     await server.close();
   }
@@ -53,9 +54,33 @@ function summarize(chunks: StreamChunk[]) {
   };
 }
 
-function check(name: string, expected: Expected, outcome: { chunks: StreamChunk[]; error: unknown }, label: string) {
+/** The normalized reason for each raw one, written out here rather than computed by the code under test. */
+const FINISH: Record<string, string> = { stop: "stop", length: "length", tool_calls: "tool_calls", content_filter: "content_filter" };
+
+function check(name: string, expected: Expected, outcome: { chunks: StreamChunk[]; error: unknown; result?: CompletionResult | undefined }, label: string) {
   const got = summarize(outcome.chunks);
   const where = `${name} (${label})`;
+  // Every chunk carries the provider, the model and its running index, in order; only text chunks have content.
+  outcome.chunks.forEach((chunk, i) => {
+    assert.equal(chunk.metadata.provider, "openai", where);
+    assert.equal(typeof chunk.metadata.model, "string", where);
+    assert.equal(chunk.metadata.chunkIndex, i, `${where}: chunk ${i} in order`);
+    if (chunk.type !== "text") assert.equal(chunk.content, "", where);
+    assert.equal(chunk.isFinal, chunk.type === "final", where);
+  });
+  // The deltas of each call start with its id and name, and their fragments add up to the argument text.
+  const deltas = outcome.chunks.filter((c) => c.type === "tool_call_delta").map((c) => c.metadata.toolCall as ToolCallDelta);
+  for (const call of got.toolCalls) {
+    const index = deltas.find((d) => d.id === call.id)?.index;
+    const mine = deltas.filter((d) => d.index === index);
+    assert.equal(mine[0]?.id, call.id, where);
+    assert.equal(mine[0]?.name, call.name, where);
+    assert.equal(mine.map((d) => d.argumentsDelta).join(""), call.argumentsText, where);
+  }
+  // A call is handed over whole only after all its deltas.
+  const lastDelta = outcome.chunks.findLastIndex((c) => c.type === "tool_call_delta");
+  const firstCall = outcome.chunks.findIndex((c) => c.type === "tool_call");
+  if (firstCall >= 0) assert.ok(lastDelta < firstCall, `${where}: deltas before whole calls`);
   assert.equal(got.text, expected.text, where);
   assert.equal(got.refusal, expected.refusal ?? "", where);
   if (expected.compat_reasoning_content !== undefined) assert.equal(got.thinking, expected.compat_reasoning_content, where);
@@ -68,6 +93,20 @@ function check(name: string, expected: Expected, outcome: { chunks: StreamChunk[
   if (expected.complete) {
     assert.equal(outcome.error, undefined, where);
     assert.equal(got.final?.metadata.providerFinishReason ?? null, expected.finish_reason, where);
+    assert.equal(outcome.chunks.at(-1), got.final, `${where}: the final chunk is the last`);
+    assert.equal(outcome.chunks.filter((c) => c.isFinal).length, 1, where);
+    assert.equal(got.final?.metadata.finishReason, FINISH[expected.finish_reason ?? "stop"], where);
+    assert.ok((got.final?.metadata.responseId ?? "").length > 0, `${where}: the response id`);
+    // The stream's result is the same answer, accumulated.
+    const result = outcome.result;
+    assert.ok(result !== undefined, where);
+    assert.equal(result.content, expected.text, where);
+    assert.deepEqual(result.toolCalls, got.toolCalls, where);
+    assert.equal(result.finishReason, got.final?.metadata.finishReason, where);
+    assert.equal(result.providerFinishReason ?? null, expected.finish_reason, where);
+    assert.deepEqual(result.usage, got.final?.metadata.usage, where);
+    assert.equal(result.id, got.final?.metadata.responseId, where);
+    assert.equal(result.provider, "openai", where);
     const usage = got.final?.metadata.usage;
     if (expected.usage === null) assert.equal(usage, undefined, where);
     else {
@@ -129,7 +168,12 @@ for (const status of [401, 429, 503]) {
     assert.equal(error.type ?? null, expected.type);
     assert.equal(error.code ?? null, expected.code);
     assert.equal(error.requestId ?? null, expected.request_id);
-    assert.equal(error.retryAfterMs === undefined ? null : error.retryAfterMs / 1000, expected.retry_after_seconds === null ? null : 1.113);
+    // retry-after-ms, when sent, is the precise value and wins over the whole seconds of retry-after (as in the
+    // official SDK); the fixture's retry_after_seconds is the retry-after header alone.
+    const headerMs = fixture.headers["retry-after-ms"];
+    const headerSeconds = fixture.headers["retry-after"];
+    assert.equal(headerSeconds === undefined ? null : Number(headerSeconds), expected.retry_after_seconds ?? null);
+    assert.equal(error.retryAfterMs ?? null, headerMs !== undefined ? Number(headerMs) : headerSeconds !== undefined ? Number(headerSeconds) * 1000 : null);
     assert.equal(error.retryable, status !== 401);
     assert.ok(!String(error).includes(KEY) && !JSON.stringify({ ...error, message: error.message }).includes(KEY));
   });
@@ -286,7 +330,7 @@ test("assistant tool calls and tool results convert to OpenAI messages", () => {
 test("finish reasons and usage are normalized, keeping total_tokens as sent", () => {
   assert.deepEqual(
     ["stop", "length", "tool_calls", "function_call", "content_filter", "something_new", null].map(mapOpenAIFinishReason),
-    ["stop", "length", "tool_calls", "tool_calls", "content_filter", "stop", "stop"],
+    ["stop", "length", "tool_calls", "tool_calls", "content_filter", "other", "stop"],
   );
   assert.deepEqual(convertOpenAIUsage({ prompt_tokens: 307, completion_tokens: 26, total_tokens: 560, prompt_tokens_details: { cached_tokens: 306 } }), {
     inputTokens: 307, outputTokens: 26, totalTokens: 560, cachedInputTokens: 306,

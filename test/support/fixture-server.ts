@@ -65,6 +65,10 @@ export async function startFixtureServer(replies: FixtureReply[] | ((request: Re
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    /** Connections open right now (keep-alive ones included). */
+    get openConnections() {
+      return sockets.size;
+    },
     /** Responses the client closed before they were complete. */
     get clientClosedEarly() {
       return clientClosedEarly;

@@ -241,7 +241,7 @@ function parseEvent(data: string): Record<string, unknown> {
     throw new WireFormatError("OpenAI Responses sent a data line that is not JSON", { type: "invalid-json", excerpt: data, cause: error });
   }
   if (!isRecord(value)) {
-    throw new WireFormatError("OpenAI Responses sent a data line that is not a JSON object", { type: "invalid-json", excerpt: data });
+    throw new WireFormatError("OpenAI Responses sent a data line that is not a JSON object", { type: "unexpected-shape", excerpt: data });
   }
   return value;
 }
@@ -253,7 +253,7 @@ function field<K extends keyof FieldKind>(json: Record<string, unknown>, type: s
   const value = json[name];
   if (kind === "object" ? isRecord(value) : typeof value === kind) return value as FieldKind[K];
   throw new WireFormatError(`OpenAI Responses sent a ${type} event whose "${name}" is not a ${kind}`, {
-    type: "invalid-json",
+    type: "unexpected-shape",
     excerpt: JSON.stringify(json),
   });
 }
