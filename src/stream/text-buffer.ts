@@ -5,13 +5,17 @@
  * ~30 MB for 5 MB of text. Flattening the rope every few KiB keeps it linear, but every flattened segment is
  * born in the young generation and survives: V8 counts the bytes that survive its scavenges and doubles the
  * young generation each time they exceed its size, so a long answer alone grew it from 1 to 16 MB (measured).
- * Instead, pieces are copied as UTF-8 into a byte block off the V8 heap, and a full block is decoded into one
- * string of 128 KiB or more, which V8 allocates directly in the old generation (large-object space).
+ * Instead, pieces are copied as UTF-8 into a byte block off the V8 heap. A full block of ASCII text (over 1 MB)
+ * becomes an external string: Node keeps the characters outside the V8 heap, so nothing of the text is copied
+ * through the young generation. The whole text is the concatenation of the segments (a rope of a few nodes).
  */
 /** Size of the first block; blocks double up to `MAX_BLOCK` so a short answer costs little. */
 const MIN_BLOCK = 1024;
-/** Above V8's largest young-generation object (128 KiB), so a decoded block is born old. */
-const MAX_BLOCK = 256 * 1024;
+/**
+ * Node decodes a Latin-1 buffer of more than 1,031,913 bytes (its EXTERN_APEX) into an external string; a full
+ * block is at least this minus the largest piece written into it (3 × DIRECT_PIECE bytes).
+ */
+const MAX_BLOCK = 1152 * 1024;
 /** A piece this long is kept as the string it already is. */
 const DIRECT_PIECE = 16 * 1024;
 
@@ -21,6 +25,8 @@ export class TextBuffer {
   #block: Buffer | undefined;
   /** Bytes of `#block` in use. */
   #used = 0;
+  /** The block holds only ASCII, so Latin-1 decodes it (and, when large, into an external string). */
+  #ascii = true;
   #length = 0;
 
   /** Appends a piece of text. */
@@ -63,7 +69,9 @@ export class TextBuffer {
     const segments = this.#segments;
     if (segments.length === 0) return "";
     if (segments.length === 1) return segments[0]!;
-    const whole = segments.join("");
+    // A rope of the segments: joining would copy the external segments into one young string.
+    let whole = segments[0]!;
+    for (let i = 1; i < segments.length; i++) whole += segments[i]!;
     // Keep the joined form so repeated reads stay cheap.
     this.#segments = [whole];
     return whole;
@@ -74,6 +82,7 @@ export class TextBuffer {
     this.#segments = [];
     this.#block = undefined;
     this.#used = 0;
+    this.#ascii = true;
     this.#length = 0;
   }
 
@@ -89,6 +98,7 @@ export class TextBuffer {
       this.#segments.push(piece);
       return -1;
     }
+    this.#ascii = false;
     return start + block.write(piece, start, "utf8");
   }
 
@@ -107,8 +117,9 @@ export class TextBuffer {
   /** Decodes the block's bytes into a segment and empties the block. */
   #seal(): void {
     if (this.#used === 0 || this.#block === undefined) return;
-    this.#segments.push(this.#block.toString("utf8", 0, this.#used));
+    this.#segments.push(this.#block.toString(this.#ascii ? "latin1" : "utf8", 0, this.#used));
     this.#used = 0;
+    this.#ascii = true;
   }
 }
 
