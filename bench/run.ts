@@ -68,7 +68,7 @@ try {
     }
     for (const [job, list] of reports) rows.push(aggregate(scenario.name, job, list));
   }
-  const targets = evaluateTargets(rows, quick);
+  const targets = evaluateTargets(rows, quick, expectedChars);
   printReport(rows, targets, quick);
   if (!values["no-write"]) await writeOutputs(rows, targets, host, { quick, runs, argv: process.argv.slice(2), seconds: (Date.now() - started) / 1000 });
   if (values.profile) await profileMisses(targets, emulator.url, quick, expectedChars);

@@ -16,6 +16,7 @@ export const CLIENTS: readonly ClientEntry[] = [
   { protocol: "anthropic", name: "raw-fetch", role: "floor", pkg: "eventsource-parser", module: "./anthropic/raw-fetch.js" },
   { protocol: "anthropic", name: "agenticraft-agent", role: "ours", pkg: "agenticraft", module: "./anthropic/agenticraft-agent.js" },
   { protocol: "anthropic", name: "agenticraft-provider", role: "ours", pkg: "agenticraft", module: "./anthropic/agenticraft-provider.js" },
+  { protocol: "anthropic", name: "agenticraft-collect", role: "ours", pkg: "agenticraft", module: "./anthropic/agenticraft-collect.js" },
   { protocol: "anthropic", name: "anthropic-sdk", role: "peer", pkg: "@anthropic-ai/sdk", module: "./anthropic/anthropic-sdk.js" },
   { protocol: "openai-responses", name: "raw-fetch", role: "floor", pkg: "eventsource-parser", module: "./openai-responses/raw-fetch.js" },
   { protocol: "openai-responses", name: "agenticraft-agent", role: "ours", pkg: "agenticraft", module: "./openai-responses/agenticraft-agent.js" },

@@ -3,6 +3,7 @@ import { makeChunk, type ChunkMetadata, type StreamChunk, type ToolCall, type Us
 import { ConfigurationError, WireFormatError } from "../stream/errors.js";
 import { SSEDecoder, type SSEEvent } from "../wire/sse.js";
 import { httpProvider, type FrameHandler } from "./stream-driver.js";
+import { TextFrameTemplate } from "./text-frame.js";
 import { jsonCall, toolCallFromText, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import { checkAnthropicEvent } from "./frame-shapes.js";
@@ -109,8 +110,15 @@ function anthropicFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
   let usage: Usage | undefined;
   let rawFinish: string | undefined;
   let chunkIndex = 0;
+  const textFrames = new TextFrameTemplate('"text":"', plainText); // issue 13
   return {
     frame(event, out, now) {
+      // issue 13: a text delta that is the same JSON as an earlier one around its text is read without parsing.
+      const fast = textFrames.match(event.data);
+      if (fast !== undefined) {
+        out.push(makeChunk("text", fast, meta(model, "content_block_delta", chunkIndex++), now));
+        return false;
+      }
       if (event.data === "") return false;
       const json = parseEvent(event.data);
       const type = typeof json.type === "string" ? json.type : event.type;
@@ -122,7 +130,10 @@ function anthropicFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
           switch (delta.type) {
             case "text_delta": {
               const piece = delta.text;
-              if (typeof piece === "string" && piece !== "") out.push(makeChunk("text", piece, meta(model, type, chunkIndex++), now));
+              if (typeof piece === "string" && piece !== "") {
+                out.push(makeChunk("text", piece, meta(model, type, chunkIndex++), now));
+                textFrames.learn(event.data, piece); // issue 13
+              }
               break;
             }
             case "thinking_delta": {
@@ -241,6 +252,15 @@ function anthropicFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
       out.push(makeChunk("final", "", final));
     },
   };
+}
+
+/** issue 13: the text of an event that is a `text_delta` and nothing else. */
+function plainText(value: unknown): string | undefined {
+  const json = value as AnthropicEvent;
+  if (typeof json !== "object" || json === null || json.type !== "content_block_delta") return undefined;
+  const delta = json.delta;
+  if (typeof delta !== "object" || delta === null || delta.type !== "text_delta" || typeof delta.text !== "string") return undefined;
+  return delta.text;
 }
 
 /** The per-chunk metadata; one literal so every chunk's metadata has the same shape. */

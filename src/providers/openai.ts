@@ -3,6 +3,7 @@ import { makeChunk, type ChunkMetadata, type FinishReason, type StreamChunk, typ
 import { WireFormatError } from "../stream/errors.js";
 import { SSEDecoder, type SSEEvent } from "../wire/sse.js";
 import { httpProvider, type FrameHandler } from "./stream-driver.js";
+import { TextFrameTemplate } from "./text-frame.js";
 import { jsonCall, toolCallFromText, requireApiKey, resolveSettings, streamErrorEvent } from "./common.js";
 import { joinUrl, openResponse } from "./http-call.js";
 import { checkOpenAIChunk, shapeError } from "./frame-shapes.js";
@@ -87,9 +88,16 @@ function openAIFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
   let rawFinish: string | undefined;
   let finishReason: FinishReason = "stop";
   let chunkIndex = 0;
+  const textFrames = new TextFrameTemplate('"content":"', plainText); // issue 13
   return {
     frame(event, out, now) {
       const data = event.data;
+      // issue 13: a text delta that is the same JSON as an earlier one around its text is read without parsing.
+      const fast = event.type === "message" ? textFrames.match(data) : undefined;
+      if (fast !== undefined) {
+        out.push(makeChunk("text", fast, meta(model, chunkIndex++), now));
+        return false;
+      }
       if (data === "[DONE]") return true;
       if (event.type === "error") throw errorEvent(data);
       const json = parseEvent(data);
@@ -105,7 +113,10 @@ function openAIFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
       const delta = choice.delta;
       if (delta) {
         const content = delta.content;
-        if (content) out.push(makeChunk("text", content, meta(model, chunkIndex++), now));
+        if (content) {
+          out.push(makeChunk("text", content, meta(model, chunkIndex++), now));
+          textFrames.learn(data, content); // issue 13
+        }
         const reasoning = delta.reasoning_content ?? delta.reasoning;
         if (reasoning) {
           const m = meta(model, chunkIndex++);
@@ -149,6 +160,20 @@ function openAIFrames(request: ProviderRequest): FrameHandler<SSEEvent> {
       out.push(makeChunk("final", "", final));
     },
   };
+}
+
+/** issue 13: the text of a chunk that is a plain text delta and nothing else (no usage, finish, tool call, error). */
+function plainText(value: unknown): string | undefined {
+  const json = value as OpenAIChunk;
+  if (typeof json !== "object" || json === null || json.error !== undefined || (json.usage !== undefined && json.usage !== null)) return undefined;
+  const choices = json.choices;
+  if (!Array.isArray(choices) || choices.length !== 1) return undefined;
+  const choice = choices[0]!;
+  if (choice.finish_reason !== undefined && choice.finish_reason !== null) return undefined;
+  const delta = choice.delta;
+  if (typeof delta !== "object" || delta === null || typeof delta.content !== "string") return undefined;
+  for (const key in delta) if (key !== "content") return undefined;
+  return delta.content;
 }
 
 /** The per-chunk metadata; one literal so every chunk's metadata has the same shape. */

@@ -8,14 +8,24 @@ export interface Delivered {
 }
 
 /**
+ * Chunks built one at a time, when the consumer asks for the next one (a provider's frames of one network read).
+ * `nextChunk` returns undefined when it has no more, and the producer is then resumed; it must not throw (a
+ * source that fails returns undefined and its producer throws when resumed).
+ */
+export interface ChunkSource {
+  nextChunk(): StreamChunk | undefined;
+}
+
+/**
  * Produces the chunks of one stream; it must stop promptly when `signal` aborts. It may yield one chunk at a
- * time or a batch (all the chunks one network read completed), which the stream hands out one by one without
- * resuming the generator: the per-chunk cost is then one resolved promise, not a generator round trip.
+ * time, a batch (all the chunks one network read completed), or a {@link ChunkSource} that builds each chunk
+ * only when the consumer asks for it; the stream hands a batch or source out one by one without resuming the
+ * generator: the per-chunk cost is then one resolved promise, not a generator round trip.
  */
 export type ChunkProducer<R> = (
   signal: AbortSignal,
   delivered: Delivered,
-) => AsyncGenerator<StreamChunk | StreamChunk[], R | undefined, undefined>;
+) => AsyncGenerator<StreamChunk | StreamChunk[] | ChunkSource, R | undefined, undefined>;
 
 const NO_CHUNKS: StreamChunk[] = [];
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined }) as IteratorReturnResult<undefined>;
@@ -30,12 +40,13 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  */
 export class ChunkStream<R = unknown> implements AsyncIterableIterator<StreamChunk> {
   readonly #controller = new AbortController();
-  readonly #generator: AsyncGenerator<StreamChunk | StreamChunk[], R | undefined, undefined>;
+  readonly #generator: AsyncGenerator<StreamChunk | StreamChunk[] | ChunkSource, R | undefined, undefined>;
   readonly #parent: AbortSignal | undefined;
   readonly #onParentAbort: (() => void) | undefined;
   readonly #text = new TextBuffer();
   #batch: StreamChunk[] = NO_CHUNKS;
   #position = 0;
+  #source: ChunkSource | undefined;
   #pulling: Promise<IteratorResult<StreamChunk>> | undefined;
   #result: R | undefined;
   readonly #onComplete: Array<(result: R) => void> = [];
@@ -75,10 +86,16 @@ export class ChunkStream<R = unknown> implements AsyncIterableIterator<StreamChu
   }
 
   next(): Promise<IteratorResult<StreamChunk>> {
-    // Hot path: hand out the next chunk of the current batch. After an abort the rest of a batch is dropped,
-    // so nothing decoded before the abort reaches a consumer that asked to stop.
-    if (this.#position < this.#batch.length && !this.#controller.signal.aborted) {
-      return Promise.resolve({ done: false, value: this.#deliver(this.#batch[this.#position++]!) });
+    // Hot path: hand out the next chunk of the current batch or source. After an abort the rest of a batch is
+    // dropped, so nothing decoded before the abort reaches a consumer that asked to stop.
+    if (!this.#controller.signal.aborted) {
+      if (this.#position < this.#batch.length) return Promise.resolve({ done: false, value: this.#deliver(this.#batch[this.#position++]!) });
+      const source = this.#source;
+      if (source !== undefined) {
+        const chunk = source.nextChunk();
+        if (chunk !== undefined) return Promise.resolve({ done: false, value: this.#deliver(chunk) });
+        this.#source = undefined;
+      }
     }
     // A caller that does not await each next() must still get chunks in order.
     if (this.#pulling !== undefined) return this.#pulling.then(() => this.next());
@@ -103,6 +120,7 @@ export class ChunkStream<R = unknown> implements AsyncIterableIterator<StreamChu
   async #pull(): Promise<IteratorResult<StreamChunk>> {
     this.#batch = NO_CHUNKS;
     this.#position = 0;
+    this.#source = undefined;
     try {
       for (;;) {
         const step = await this.#generator.next();
@@ -113,6 +131,12 @@ export class ChunkStream<R = unknown> implements AsyncIterableIterator<StreamChu
           return DONE;
         }
         const value = step.value;
+        if (isSource(value)) {
+          const chunk = value.nextChunk();
+          if (chunk === undefined) continue;
+          this.#source = value;
+          return { done: false, value: this.#deliver(chunk) };
+        }
         if (!Array.isArray(value)) return { done: false, value: this.#deliver(value) };
         if (value.length === 0) continue;
         this.#batch = value;
@@ -136,6 +160,7 @@ export class ChunkStream<R = unknown> implements AsyncIterableIterator<StreamChu
   async return(): Promise<IteratorResult<StreamChunk>> {
     this.abort();
     this.#batch = NO_CHUNKS;
+    this.#source = undefined;
     try {
       await this.#generator.return(undefined);
     } finally {
@@ -158,6 +183,10 @@ export class ChunkStream<R = unknown> implements AsyncIterableIterator<StreamChu
     this.#released = true;
     if (this.#onParentAbort !== undefined) this.#parent?.removeEventListener("abort", this.#onParentAbort);
   }
+}
+
+function isSource(value: StreamChunk | StreamChunk[] | ChunkSource): value is ChunkSource {
+  return typeof (value as Partial<ChunkSource>).nextChunk === "function";
 }
 
 /** True when `value` is a {@link ChunkStream}, whose `abort` can cancel a blocked producer. */

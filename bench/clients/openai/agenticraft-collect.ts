@@ -1,4 +1,4 @@
-/** Ours, collecting: an Agent stream folded into `StreamingResponse({ keepChunks: false })`. */
+/** Ours, collecting: an Agent stream folded into `StreamingResponse({ keepChunks: false })` as `collectStream` does. */
 import { Agent, StreamingResponse } from "agenticraft";
 import type { ClientContext, StreamOnce } from "../../lib/types.js";
 import { API_KEY, OPENAI_MODEL, PROMPT, Tally } from "../common.js";
@@ -13,9 +13,13 @@ export function setup({ url, headers }: ClientContext): StreamOnce {
       maxRetries: 0,
       providerOptions: { headers },
     });
-    const response = new StreamingResponse({ keepChunks: false });
+    // What collectStream(stream, { keepChunks: false }) does (the text read from the stream, kept once), with the
+    // pieces counted as they come so time to first text is seen.
+    const stream = agent.stream(PROMPT);
+    const response = new StreamingResponse({ keepChunks: false, textSource: stream });
+    response.start();
     const tally = new Tally(first);
-    for await (const chunk of agent.stream(PROMPT)) {
+    for await (const chunk of stream) {
       response.addChunk(chunk);
       if (chunk.content.length > 0) tally.add(chunk.content);
     }
