@@ -29,3 +29,9 @@ export { SSEDecoder, sseEvents, type SSEEvent, type SSEDecoderOptions } from "./
 export { NDJSONDecoder, ndjsonValues, type NDJSONDecoderOptions } from "./wire/ndjson.js";
 export { Agent, type AgentResponse, type ProviderInfo, type SetProviderOptions } from "./agent/agent.js";
 export type { AgentOptions, CallSettings } from "./agent/options.js";
+export {
+  toSSEResponse, pipeSSE, readSSE, ResumableStreams, createMemoryStore, createRedisStore, SSE_HEADERS, type SSEOptions,
+  type ReadSSEOptions, type StreamEvent, type StreamErrorData, type StreamDoneData, type ResumableStreamsOptions,
+  type FollowOptions, type RedisStoreOptions, type StreamStore, type StreamStoreOptions, type StoredEvent, type NewEvent,
+  type StreamMeta, type StreamState,
+} from "./web/index.js";
