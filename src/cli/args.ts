@@ -17,11 +17,18 @@ export interface StreamArgs {
   offline: boolean;
 }
 
+/** Options of `agenticraft serve`: the provider flags of `stream`, and where to listen. */
+export interface ServeArgs extends Omit<StreamArgs, "prompt" | "json" | "thinking"> {
+  port: number;
+  host: string;
+}
+
 /** The parsed command line. */
 export type Command =
   | { name: "stream"; args: StreamArgs }
   | { name: "info"; args: Omit<StreamArgs, "prompt" | "json" | "thinking"> }
   | { name: "emulator"; port: number; host: string; ttftMs?: number; tps?: number }
+  | { name: "serve"; args: ServeArgs }
   | { name: "help"; topic?: string }
   | { name: "version" };
 
@@ -34,6 +41,8 @@ Usage:
   agenticraft stream ["prompt"] [options]   stream an answer (a built-in prompt when none is given)
   agenticraft info [options]                show the detected provider and what it can do
   agenticraft emulator [--port 4010]        serve the OpenAI, Anthropic and Ollama wire formats locally
+  agenticraft serve [--port 8787]           SSE endpoints and a live playground page (provider options as for stream;
+                                            REDIS_URL keeps streams in Redis, shared by every instance)
   agenticraft --help | --version
 
 Stream options:
@@ -111,6 +120,11 @@ export function parseCommand(argv: string[]): Command {
         host: values.host ?? "127.0.0.1",
         ...optionalNumber("ttft-ms", values["ttft-ms"], "ttftMs"),
         ...optionalNumber("tps", values.tps, "tps"),
+      };
+    case "serve":
+      return {
+        name: "serve",
+        args: { ...common, port: optionalNumber("port", values.port, "port", true).port ?? 8787, host: values.host ?? "127.0.0.1" },
       };
     default:
       throw new ConfigurationError("command", `unknown command "${name}"; run agenticraft --help`);

@@ -27,6 +27,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return await runInfo(command.args, io);
       case "emulator":
         return await runEmulator(command, io);
+      case "serve":
+        return await (await import("./serve-command.js")).runServe(command.args, io);
     }
   } catch (error) {
     io.stderr.write(`agenticraft: ${error instanceof Error ? error.message : String(error)}\n`);
