@@ -2,10 +2,11 @@
 import { concurrent } from "./concurrent.js";
 import { cpu } from "./cpu.js";
 import { memory } from "./memory.js";
+import { sseServer } from "./sse-server.js";
 import type { Scenario } from "./scenario.js";
 import { ttft } from "./ttft.js";
 
-export const SCENARIOS: readonly Scenario[] = [cpu, ttft, memory, concurrent];
+export const SCENARIOS: readonly Scenario[] = [cpu, ttft, memory, concurrent, sseServer];
 
 export function findScenario(name: string): Scenario {
   const scenario = SCENARIOS.find((s) => s.name === name);
