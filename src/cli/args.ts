@@ -18,7 +18,7 @@ export interface StreamArgs {
 }
 
 /** Options of `agenticraft serve`: the provider flags of `stream`, and where to listen. */
-export interface ServeArgs extends Omit<StreamArgs, "prompt" | "json" | "thinking"> {
+export interface ServeArgs extends Omit<StreamArgs, "prompt" | "json"> {
   port: number;
   host: string;
 }
@@ -124,7 +124,7 @@ export function parseCommand(argv: string[]): Command {
     case "serve":
       return {
         name: "serve",
-        args: { ...common, port: optionalNumber("port", values.port, "port", true).port ?? 8787, host: values.host ?? "127.0.0.1" },
+        args: { ...common, thinking: values.thinking, port: optionalNumber("port", values.port, "port", true).port ?? 8787, host: values.host ?? "127.0.0.1" },
       };
     default:
       throw new ConfigurationError("command", `unknown command "${name}"; run agenticraft --help`);

@@ -19,7 +19,14 @@ import { EXIT, resolveAgentOptions, type CliIO } from "./stream-command.js";
 
 /** Runs the server until Ctrl-C (the io signal); returns the exit code. */
 export async function runServe(args: ServeArgs, io: CliIO): Promise<number> {
-  const { agentOptions, emulator } = await resolveAgentOptions(args, io);
+  const { agentOptions: resolved, emulator } = await resolveAgentOptions(args, io);
+  const agentOptions: AgentOptions = {
+    ...resolved,
+    ...(args.system === undefined ? {} : { instructions: args.system }),
+    ...(args.temperature === undefined ? {} : { temperature: args.temperature }),
+    ...(args.maxTokens === undefined ? {} : { maxTokens: args.maxTokens }),
+    ...(args.thinking ? { thinking: true } : {}),
+  };
   const streams = await createStreams(io.env);
   try {
     const app = createServeApp({ streams: streams.streams, prepare: (request) => prepareCall(agentOptions, request, emulator) });
@@ -55,7 +62,8 @@ export function prepareCall(
     options = { ...base, ...(request.model === undefined ? {} : { model: request.model }) };
   } else {
     if (typeof provider !== "string") throw new ConfigurationError("provider", "must be a provider name");
-    options = { provider, ...(request.model === undefined ? {} : { model: request.model }) };
+    const { provider: _provider, model: _model, baseUrl: _baseUrl, apiKey: _apiKey, ...settings } = base;
+    options = { ...settings, provider, ...(request.model === undefined ? {} : { model: request.model }) };
     if (emulator !== undefined && provider !== "mock") {
       options.baseUrl = emulator.baseUrlFor(provider);
       options.apiKey = "emulator";

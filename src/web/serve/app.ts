@@ -34,7 +34,7 @@ export interface ServeAppOptions {
    * before any stream is created.
    */
   prepare(request: StreamRequest): (signal: AbortSignal) => AsyncIterable<StreamChunk>;
-  /** Keep-alive comment interval while the model is silent (passed to the SSE encoder). */
+  /** Keep-alive comment interval while the model is silent (ms); default 10,000 (the playground takes 25 s of silence for a dead connection). */
   keepAliveMs?: number;
 }
 
@@ -47,7 +47,7 @@ export function createServeApp(options: ServeAppOptions): Hono {
   const sseResponse = (events: AsyncIterable<StreamEvent>, id: string) =>
     toSSEResponse(events, {
       headers: { "x-stream-id": id, "access-control-expose-headers": "x-stream-id" },
-      ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
+      keepAliveMs: options.keepAliveMs ?? 10_000,
     });
   const app = new Hono();
 

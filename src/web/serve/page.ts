@@ -71,6 +71,8 @@ const ui = { form: $("form"), prompt: $("prompt"), send: $("send"), stop: $("sto
   chunks: $("chunks"), streamId: $("stream-id"), answer: $("answer"), detail: $("detail"), thinking: $("thinking"),
   thinkingBox: $("thinking-box"), tools: $("tools"), toolsBox: $("tools-box") };
 let run = null;
+/** No byte for this long (the server sends keep-alive comments every 10 s) means the connection is dead. */
+const STALL_MS = 25000;
 
 function setStatus(state, text) { ui.status.dataset.state = state; ui.status.textContent = text ?? state; }
 
@@ -81,13 +83,14 @@ function reset() {
 }
 
 /** Parses an SSE body into { id, event, data } records; comments (keep-alives) are skipped. */
-async function* sseEvents(body) {
+async function* sseEvents(body, onBytes) {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "", event = { data: [] };
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
+      onBytes();
       buffer += value;
       const lines = buffer.split(/\\r\\n|\\r|\\n/);
       buffer = lines.pop();
@@ -140,62 +143,76 @@ function onChunk(r, chunk) {
   if (seconds > 0.05) ui.tps.textContent = (tokens / seconds).toFixed(1);
 }
 
-/** Reads one response; returns "done", "error" or "dropped" (the body ended or failed without a closing event). */
-async function consume(r, response) {
+/**
+ * Reads one response; returns "done", "error" or "dropped" (the body ended or failed without a closing event,
+ * the browser went offline, or nothing came for STALL_MS: not even the server's keep-alive comments).
+ */
+async function consume(r, response, conn) {
+  let lastByteAt = performance.now();
+  const watchdog = setInterval(() => { if (performance.now() - lastByteAt > STALL_MS) conn.abort(); }, 1000);
   try {
-    for await (const e of sseEvents(response.body)) {
+    for await (const e of sseEvents(response.body, () => { lastByteAt = performance.now(); })) {
       if (e.id !== undefined && e.id !== "") r.lastEventId = e.id;
       if (r.reconnected && r.state !== "streaming") { r.state = "streaming"; setStatus("resumed", "resumed"); }
       if (e.event === "done") return "done";
-      if (e.event === "error") {
-        const info = JSON.parse(e.data || "{}");
-        r.error = info;
-        return "error";
-      }
+      if (e.event === "error") { r.error = JSON.parse(e.data || "{}"); return "error"; }
       if (e.event === "message" && e.data === "") continue;
       onChunk(r, JSON.parse(e.data));
     }
-  } catch (error) {
-    if (r.stopped && error && error.name === "AbortError") return "stopped";
+  } catch {
+    // A network error or our own abort (offline, stall, stop): decided below.
+  } finally {
+    clearInterval(watchdog);
   }
-  return "dropped";
+  return r.stopped ? "stopped" : "dropped";
+}
+
+/** One request of the run, abortable on its own (going offline drops the connection, not the run). */
+function request(r, url, init) {
+  const conn = new AbortController();
+  r.conn = conn;
+  return { conn, response: fetch(url, { ...init, signal: conn.signal }) };
 }
 
 async function start(prompt) {
-  if (run) run.controller.abort();
+  if (run) { run.cancelled = true; run.conn?.abort(); }
   reset();
-  const r = { controller: new AbortController(), startedAt: performance.now(), chunks: 0, tokens: 0, lastEventId: undefined,
-    id: undefined, reconnected: false, state: "streaming", stopped: false };
+  const r = { startedAt: performance.now(), chunks: 0, tokens: 0, lastEventId: undefined, id: undefined,
+    reconnected: false, state: "streaming", stopped: false, cancelled: false, conn: undefined };
   run = r;
   ui.send.disabled = true; ui.stop.disabled = false;
   setStatus("streaming", "streaming");
   let outcome;
   try {
-    const response = await fetch("/api/stream", { method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ prompt }), signal: r.controller.signal });
+    const first = request(r, "/api/stream", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt }) });
+    const response = await first.response;
     if (!response.ok) throw new Error((await response.json().catch(() => ({}))).error?.message ?? "HTTP " + response.status);
     r.id = response.headers.get("x-stream-id");
     ui.streamId.textContent = r.id ?? "–";
-    outcome = await consume(r, response);
-    // A dropped connection: follow the stream again from the last event id, with a bounded backoff.
-    for (let attempt = 0; outcome === "dropped" && r.id && run === r && !r.stopped && attempt < 120; attempt++) {
+    outcome = await consume(r, response, first.conn);
+    // A dropped connection: follow the stream again from the last event id, with a bounded backoff
+    // (cut short when the browser says it is back online).
+    for (let attempt = 0; outcome === "dropped" && r.id && !r.cancelled && !r.stopped && attempt < 120; attempt++) {
       r.reconnected = true; r.state = "reconnecting";
       setStatus("reconnecting", "reconnecting…");
-      await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** Math.min(attempt, 3), 2000)));
-      if (run !== r || r.stopped) break;
+      await new Promise((resolve) => {
+        const timer = setTimeout(done, Math.min(250 * 2 ** Math.min(attempt, 3), 2000));
+        function done() { clearTimeout(timer); window.removeEventListener("online", done); resolve(); }
+        window.addEventListener("online", done);
+      });
+      if (r.cancelled || r.stopped) break;
+      const next = request(r, "/api/stream/" + encodeURIComponent(r.id), {
+        headers: r.lastEventId === undefined ? {} : { "last-event-id": r.lastEventId } });
       let resumed;
-      try {
-        resumed = await fetch("/api/stream/" + encodeURIComponent(r.id), { signal: r.controller.signal,
-          headers: r.lastEventId === undefined ? {} : { "last-event-id": r.lastEventId } });
-      } catch { continue; }
+      try { resumed = await next.response; } catch { continue; }
       if (resumed.status === 404) { r.error = { message: "the stream expired or is unknown to this server" }; outcome = "error"; break; }
       if (!resumed.ok) continue;
-      outcome = await consume(r, resumed);
+      outcome = await consume(r, resumed, next.conn);
     }
   } catch (error) {
     if (!r.stopped) { r.error = { message: String(error && error.message || error) }; outcome = "error"; }
   }
-  if (run !== r) return;
+  if (r.cancelled) return;
   ui.send.disabled = false; ui.stop.disabled = true;
   if (r.stopped || (outcome === "error" && r.error && r.error.reason === "aborted")) { setStatus("stopped", "stopped"); return; }
   if (outcome === "done") { setStatus("done", r.reconnected ? "done (resumed)" : "done"); return; }
@@ -203,16 +220,20 @@ async function start(prompt) {
   ui.detail.textContent = (r.error && r.error.message) || "the connection was lost";
 }
 
+// The browser knows it lost the network before a half-open connection would: drop it and start resuming.
+window.addEventListener("offline", () => { if (run && !run.stopped) run.conn?.abort(); });
+
 ui.form.addEventListener("submit", (event) => { event.preventDefault(); const prompt = ui.prompt.value.trim(); if (prompt) void start(prompt); });
 ui.prompt.addEventListener("keydown", (event) => { if (event.key === "Enter" && (event.metaKey || event.ctrlKey)) ui.form.requestSubmit(); });
 ui.stop.addEventListener("click", async () => {
   const r = run;
   if (!r || !r.id) return;
   ui.stop.disabled = true;
-  // Ask the server first (it stops the model call on whichever instance runs it), then let the stream end by itself.
+  // Ask the server (it stops the model call on whichever instance runs it); the stream then ends by itself
+  // with the partial answer. If it does not within 3 s, stop reading anyway.
   try { await fetch("/api/stream/" + encodeURIComponent(r.id) + "/stop", { method: "POST" }); } catch {}
   r.stopped = true;
-  setTimeout(() => { if (run === r && ui.send.disabled) r.controller.abort(); }, 3000);
+  setTimeout(() => { if (run === r && ui.send.disabled) r.conn?.abort(); }, 3000);
 });
 </script>
 </body>
