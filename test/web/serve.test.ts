@@ -56,7 +56,7 @@ for (const kind of ["memory", "redis"] as const) {
 
     before(async () => {
       fast = await startEmulator({ ttftMs: 0, tps: Infinity, script: { default: { text: ANSWER } } });
-      slow = await startEmulator({ ttftMs: 0, tps: 80, script: { default: { text: SLOW_ANSWER } } });
+      slow = await startEmulator({ ttftMs: 0, tps: 200, script: { default: { text: SLOW_ANSWER } } });
       sharedMemory = createMemoryStore();
       if (kind === "memory") {
         const one = await startInstance(sharedMemory, fast);

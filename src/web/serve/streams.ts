@@ -42,7 +42,7 @@ function positiveMs(env: NodeJS.ProcessEnv, name: string): number | undefined {
 }
 
 /** The URL without its password, for a log line. */
-function redactUrl(url: string): string {
+export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";
