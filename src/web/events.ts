@@ -88,3 +88,57 @@ export async function* toStreamEvents(
   }
   yield { id: String(seq), event: "done", data: doneData(final) };
 }
+
+/** The events of a source, and how to end the source at once even while a read is pending. */
+export interface OpenedEvents {
+  events: AsyncGenerator<StreamEvent, void, undefined>;
+  /** Ends the source now: aborts a `ChunkStream` (the model call) or ends a followed stream (following only). */
+  abort(): void;
+}
+
+/** Opens a source for writing as SSE (shared by `toSSEResponse` and `pipeSSE`). */
+export function openEvents(source: AsyncIterable<StreamChunk> | AsyncIterable<StreamEvent>): OpenedEvents {
+  const iterator = (source as AsyncIterable<StreamChunk | StreamEvent>)[Symbol.asyncIterator]() as AsyncIterator<StreamChunk | StreamEvent> & {
+    abort?: (reason?: unknown) => void;
+    text?: string;
+  };
+  // Keep the source's own `text` visible to toStreamEvents (a ChunkStream's iterator is the stream itself).
+  const view = { [Symbol.asyncIterator]: () => iterator, get text() { return iterator.text; } };
+  if (typeof iterator.text !== "string") delete (view as { text?: unknown }).text;
+  let aborted = false;
+  return {
+    events: toStreamEvents(view as AsyncIterable<StreamChunk>),
+    abort() {
+      if (aborted) return;
+      aborted = true;
+      // A generator queues return() behind a pending next(); abort() (ChunkStream) cuts the pending read itself.
+      if (typeof iterator.abort === "function") iterator.abort();
+      iterator.return?.().catch(() => undefined);
+    },
+  };
+}
+
+/** Sends a comment whenever a whole interval passed with nothing written (so the gap is between ms and 2·ms). */
+export class KeepAlive {
+  #written = true;
+  readonly #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(ms: number, send: () => void) {
+    if (ms > 0) {
+      this.#timer = setInterval(() => {
+        if (!this.#written) send();
+        this.#written = false;
+      }, ms);
+      (this.#timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** Something was written: no comment due for this interval. */
+  wrote(): void {
+    this.#written = true;
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+  }
+}

@@ -3,9 +3,12 @@
  * store; any number of readers, on any instance sharing the store, follow it from a `Last-Event-ID`.
  * Only `stop` (from any instance) or abandonment cancels the call ("detach is not cancel").
  */
+import { randomUUID } from "node:crypto";
 import type { StreamChunk } from "../stream/chunk.js";
-import type { StreamEvent } from "./events.js";
-import type { StreamStore } from "./store/types.js";
+import { ConfigurationError, StreamInterruptedError } from "../stream/errors.js";
+import { doneData, errorData, isEndEvent, type StreamEvent } from "./events.js";
+import { createMemoryStore } from "./store/memory.js";
+import type { NewEvent, StoredEvent, StreamStore } from "./store/types.js";
 
 export type { StreamEvent } from "./events.js";
 
@@ -31,10 +34,37 @@ export interface FollowOptions {
   signal?: AbortSignal;
 }
 
+/** Why a producer was cancelled; the message of its `error` event. */
+class StopReason extends Error {}
+
+/** Most chunks a producer has waiting for the store before it waits for the store to catch up. */
+const MAX_PENDING = 1024;
+
 /** Runs model calls detached from their requests and lets readers follow, resume and stop them. */
 export class ResumableStreams {
+  readonly #store: StreamStore;
+  readonly #abandonAfterMs: number;
+  readonly #heartbeatMs: number;
+  readonly #graceMs: number;
+  readonly #batch: number;
+  readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+
   constructor(options?: ResumableStreamsOptions) {
-    void options;
+    this.#store = options?.store ?? createMemoryStore();
+    this.#abandonAfterMs = positive("abandonAfterMs", options?.abandonAfterMs ?? 30_000);
+    this.#heartbeatMs = positive("heartbeatMs", options?.heartbeatMs ?? 1_000);
+    this.#graceMs = positive("producerGraceMs", options?.producerGraceMs ?? 5_000);
+    this.#batch = positive("replayBatch", options?.replayBatch ?? 256);
+  }
+
+  /** The store the streams live in. */
+  get store(): StreamStore {
+    return this.#store;
+  }
+
+  /** Ids of the streams this instance is producing now. */
+  get running(): string[] {
+    return [...this.#running.keys()];
   }
 
   /**
@@ -42,8 +72,98 @@ export class ResumableStreams {
    * stream exists in the store and a stop of it is being watched.
    */
   async start(produce: (signal: AbortSignal) => AsyncIterable<StreamChunk>): Promise<string> {
-    void produce;
-    throw new Error("not implemented yet");
+    const id = randomUUID();
+    await this.#store.create(id);
+    const controller = new AbortController();
+    const unwatch = await this.#store.watchStop(id, () => controller.abort(new StopReason("The stream was stopped")));
+    // Watching first, then looking: a stop recorded before the watch began is seen here, one after it there.
+    if ((await this.#store.meta(id))?.stopRequested === true) controller.abort(new StopReason("The stream was stopped"));
+    const done = this.#run(id, produce, controller).finally(() => {
+      unwatch();
+      this.#running.delete(id);
+    });
+    this.#running.set(id, { controller, done });
+    return id;
+  }
+
+  async #run(id: string, produce: (signal: AbortSignal) => AsyncIterable<StreamChunk>, controller: AbortController): Promise<void> {
+    const signal = controller.signal;
+    const heartbeat = setInterval(() => {
+      this.#store.heartbeat(id).then((meta) => {
+        if (meta === undefined) controller.abort(new StopReason("The stream expired"));
+        else if (meta.stopRequested) controller.abort(new StopReason("The stream was stopped"));
+        else if (Date.now() - meta.readAt > this.#abandonAfterMs) {
+          controller.abort(new StopReason(`The stream was abandoned: nobody read it for ${this.#abandonAfterMs} ms`));
+        }
+      }, () => undefined);
+    }, this.#heartbeatMs);
+    // Writes go to the store in batches: while one is in flight, the next chunks gather.
+    let pending: NewEvent[] = [];
+    let pendingText = "";
+    let text = "";
+    let flushing: Promise<void> | undefined;
+    let writeError: unknown;
+    const flush = (): Promise<void> => {
+      if (flushing !== undefined) return flushing;
+      if (pending.length === 0) return Promise.resolve();
+      const events = pending;
+      const delta = pendingText;
+      pending = [];
+      pendingText = "";
+      flushing = this.#store.append(id, events, delta).then(
+        () => {
+          flushing = undefined;
+          if (pending.length > 0) return flush();
+        },
+        (error: unknown) => {
+          flushing = undefined;
+          writeError ??= error;
+          controller.abort(error);
+        },
+      );
+      return flushing;
+    };
+    let iterator: AsyncIterator<StreamChunk> | undefined;
+    const onAbort = () => {
+      // Cut a read blocked on the network now; a ChunkStream aborts its producer at once.
+      const it = iterator as (AsyncIterator<StreamChunk> & { abort?: (reason?: unknown) => void }) | undefined;
+      it?.abort?.(signal.reason);
+      it?.return?.()?.catch(() => undefined);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    let final: NewEvent;
+    try {
+      if (signal.aborted) throw signal.reason;
+      iterator = produce(signal)[Symbol.asyncIterator]();
+      let last: StreamChunk | undefined;
+      for (;;) {
+        const step = await iterator.next();
+        if (signal.aborted) throw signal.reason;
+        if (step.done === true) break;
+        const chunk = step.value;
+        if (chunk.content.length > 0) {
+          text += chunk.content;
+          pendingText += chunk.content;
+        }
+        if (chunk.isFinal) last = chunk;
+        pending.push({ event: chunk.type, data: JSON.stringify(chunk) });
+        void flush();
+        if (pending.length >= MAX_PENDING) await flush();
+      }
+      final = { event: "done", data: doneData(last) };
+    } catch (error) {
+      const reason = signal.aborted ? signal.reason : error;
+      const cause = reason instanceof StopReason
+        ? new StreamInterruptedError(reason.message, { reason: "aborted", partialResponse: text })
+        : reason;
+      final = { event: "error", data: errorData(cause, text) };
+    } finally {
+      clearInterval(heartbeat);
+      signal.removeEventListener("abort", onAbort);
+    }
+    while (flushing !== undefined || pending.length > 0) await flush();
+    if (writeError !== undefined && final.event === "done") final = { event: "error", data: errorData(writeError, text) };
+    await this.#store.finish(id, final).catch(() => undefined);
   }
 
   /**
@@ -53,19 +173,121 @@ export class ResumableStreams {
    * for a `lastEventId` that is not an id of this store (a 400).
    */
   async follow(id: string, options?: FollowOptions): Promise<AsyncIterableIterator<StreamEvent> | undefined> {
-    void id;
-    void options;
-    throw new Error("not implemented yet");
+    const after = options?.lastEventId;
+    // Validates the id before answering (read throws ConfigurationError for a malformed one).
+    const [meta] = await Promise.all([this.#store.meta(id), this.#store.read(id, after, 1)]);
+    if (meta === undefined) return undefined;
+    return new FollowedStream((signal) => this.#follow(id, after, signal), options?.signal);
+  }
+
+  async *#follow(id: string, after: string | undefined, signal: AbortSignal): AsyncGenerator<StreamEvent, void, undefined> {
+    let touchedAt = 0;
+    const touch = () => {
+      const now = Date.now();
+      if (now - touchedAt < this.#heartbeatMs / 2) return;
+      touchedAt = now;
+      this.#store.touch(id).catch(() => undefined);
+    };
+    let replaying = true;
+    while (!signal.aborted) {
+      touch();
+      let events: StoredEvent[];
+      if (replaying) {
+        events = await this.#store.read(id, after, this.#batch);
+        if (events.length < this.#batch) replaying = false;
+      } else {
+        events = await this.#store.wait(id, after, this.#batch, this.#heartbeatMs, signal);
+        if (events.length >= this.#batch) replaying = true;
+      }
+      for (const event of events) {
+        if (signal.aborted) return;
+        yield event as StreamEvent;
+        after = event.id;
+        if (isEndEvent(event)) return;
+      }
+      if (events.length > 0 || replaying || signal.aborted) continue;
+      // Nothing new for a heartbeat: is the stream still there, and its producer alive?
+      const meta = await this.#store.meta(id);
+      if (meta === undefined) {
+        yield { id: after ?? "0", event: "error", data: errorData(new StreamInterruptedError("The stream expired", { reason: "network", partialResponse: "" }), "") };
+        return;
+      }
+      if (meta.state !== "running") {
+        // Its end event is stored; read it (unless trimmed away, when there is nothing more to give).
+        const rest = await this.#store.read(id, after, this.#batch);
+        if (rest.length === 0) return;
+        replaying = true;
+        continue;
+      }
+      const staleBefore = Date.now() - this.#graceMs;
+      if (meta.heartbeatAt < staleBefore) {
+        const partial = await this.#store.text(id);
+        const cause = new StreamInterruptedError(
+          `The stream's producer stopped responding (no heartbeat for ${this.#graceMs} ms)`,
+          { reason: "network", partialResponse: partial },
+        );
+        await this.#store.finish(id, { event: "error", data: errorData(cause, partial) }, { staleBefore });
+      }
+    }
   }
 
   /** Stops a stream's model call, whichever instance runs it; false when the stream is unknown or already ended. */
   async stop(id: string): Promise<boolean> {
-    void id;
-    throw new Error("not implemented yet");
+    return this.#store.requestStop(id);
   }
 
   /** Stops this instance's running streams (their readers get an `error` event) and closes the store. */
   async close(): Promise<void> {
-    throw new Error("not implemented yet");
+    const running = [...this.#running.values()];
+    for (const { controller } of running) controller.abort(new StopReason("The server is shutting down"));
+    await Promise.all(running.map(({ done }) => done.catch(() => undefined)));
+    await this.#store.close();
   }
+}
+
+/** A followed stream whose `return()` (a `break`, a client gone) stops following at once, even mid-wait. */
+class FollowedStream implements AsyncIterableIterator<StreamEvent> {
+  readonly #controller = new AbortController();
+  readonly #generator: AsyncGenerator<StreamEvent, void, undefined>;
+  readonly #parent: AbortSignal | undefined;
+  readonly #onParentAbort = () => this.#controller.abort();
+
+  constructor(follow: (signal: AbortSignal) => AsyncGenerator<StreamEvent, void, undefined>, parent?: AbortSignal) {
+    this.#parent = parent;
+    if (parent?.aborted === true) this.#controller.abort();
+    else parent?.addEventListener("abort", this.#onParentAbort, { once: true });
+    this.#generator = follow(this.#controller.signal);
+  }
+
+  async next(): Promise<IteratorResult<StreamEvent>> {
+    const step = await this.#generator.next();
+    if (step.done === true) this.#release();
+    return step;
+  }
+
+  async return(): Promise<IteratorResult<StreamEvent>> {
+    this.#controller.abort();
+    this.#release();
+    await this.#generator.return(undefined);
+    return { done: true, value: undefined };
+  }
+
+  /** Stops following without waiting (what `toSSEResponse`/`pipeSSE` call when the client leaves). */
+  abort(): void {
+    this.#controller.abort();
+    this.#release();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  #release(): void {
+    this.#parent?.removeEventListener("abort", this.#onParentAbort);
+  }
+}
+
+function positive(option: string, value: number): number {
+  if (!(value > 0) || !Number.isFinite(value)) throw new ConfigurationError(option, `must be a positive number, got ${value}`);
+  return value;
 }
