@@ -4,8 +4,9 @@
  *
  * - server CPU per delivered chunk: the serve process's user+system time (/proc/PID/stat) over the load,
  *   divided by the text chunks the clients received;
- * - the raw cost of parsing a chunk from the provider: this child's CPU per chunk reading a bench stream with
- *   the floor client (fetch + eventsource-parser + JSON.parse), measured just before;
+ * - the raw cost of parsing a chunk from the provider: this child's CPU per chunk when the floor client (fetch +
+ *   eventsource-parser + JSON.parse) reads the same number of streams of the same reply at the same pace,
+ *   measured just before (and, for the record, per chunk of one bulk bench stream);
  * - failures: clients that did not get exactly the reply, chunk for chunk, ending in `done`;
  * - resume latency: a client reads a few events, drops, waits while chunks accumulate, then reconnects with
  *   `Last-Event-ID`; the time from the reconnect to the first missed chunk (p50, p99). Every resumed client must
@@ -49,16 +50,22 @@ export const sseServer: Scenario = {
     const rawChunks = param(spec, "rawChunks");
     const redis = param(spec, "redis") === 1;
 
-    // 1. The raw cost of parsing one provider chunk, in this process, before the server's load starts.
+    // 1. The raw cost of parsing the same chunks from the provider, in this process, before the server's load
+    //    starts: the floor client reading `clients` concurrent streams of the same reply at the same pace from
+    //    the bench's emulator process (so a chunk costs what it costs the server to read: about one network read
+    //    each). A bulk bench stream (many chunks per read) is measured too, for the record.
+    const reply = replyText(words);
+    const paced = { "x-emulator-reply": JSON.stringify({ text: reply }), "x-emulator-tps": String(param(spec, "tps")), "x-emulator-ttft-ms": "0" };
     const warm = await client.setup({ url: spec.url, headers: benchHeaders(2_000) });
     await warm(noop);
-    const raw = await client.setup({ url: spec.url, headers: benchHeaders(rawChunks) });
-    const rawRun = await timed(() => raw(noop));
-    check(rawRun.value, rawChunks, rawRun.value.chars);
-    const rawUsPerChunk = rawRun.cpuUs / rawChunks;
+    const bulk = await client.setup({ url: spec.url, headers: benchHeaders(rawChunks) });
+    const bulkRun = await timed(() => bulk(noop));
+    check(bulkRun.value, rawChunks, bulkRun.value.chars);
+    const rawPaced = await client.setup({ url: spec.url, headers: paced });
+    const rawRun = await timed(() => Promise.all(Array.from({ length: clients }, () => rawPaced(noop).then((o) => check(o, words, reply.length)))));
+    const rawUsPerChunk = rawRun.cpuUs / (clients * words);
 
-    // 2. The model: an emulator in this process, one chunk per word, paced.
-    const reply = replyText(words);
+    // 2. The model: an emulator in this process (its CPU is not the server's), one chunk per word, paced.
     const emulator = await startEmulator({ ttftMs: 0, tps: param(spec, "tps"), script: { default: { text: reply } } });
     const prefix = `agenticraft-bench:${randomUUID()}:`;
     const server = await startServe(emulator.openaiBaseUrl, redis ? { REDIS_URL, AGENTICRAFT_REDIS_PREFIX: prefix } : {}).catch(async (error: unknown) => {
@@ -91,6 +98,7 @@ export const sseServer: Scenario = {
         wallMs: load.wallMs,
         serverUsPerChunk: serverCpuUs / Math.max(1, delivered),
         rawUsPerChunk,
+        rawBulkUsPerChunk: bulkRun.cpuUs / rawChunks,
         ratio: serverCpuUs / Math.max(1, delivered) / rawUsPerChunk,
         failures: problems.length,
         resumeP50Ms: quantile(latencies, 0.5),
