@@ -63,20 +63,18 @@ test("playground: streams, survives a dropped network without repeating, stops k
   await page.click("#send");
 
   // The answer grows across animation frames (not all at once at the end).
-  const lengths = await page.evaluate(
-    () =>
-      new Promise<number[]>((resolve) => {
-        const seen: number[] = [];
-        const deadline = performance.now() + 10_000;
-        const step = () => {
-          const length = document.getElementById("answer")!.textContent!.length;
-          if (length !== seen.at(-1)) seen.push(length);
-          if (seen.length >= 5 || performance.now() > deadline) resolve(seen);
-          else requestAnimationFrame(step);
-        };
-        requestAnimationFrame(step);
-      }),
-  );
+  // (A string, not a function: tsx would wrap a function's inner names with a helper the page does not have.)
+  const lengths = (await page.evaluate(`new Promise((resolve) => {
+    const seen = [];
+    const deadline = performance.now() + 10000;
+    function step() {
+      const length = document.getElementById("answer").textContent.length;
+      if (length !== seen[seen.length - 1]) seen.push(length);
+      if (seen.length >= 5 || performance.now() > deadline) resolve(seen);
+      else requestAnimationFrame(step);
+    }
+    requestAnimationFrame(step);
+  })`)) as number[];
   assert.ok(lengths.length >= 5, `the answer grew over several frames: ${lengths.join(" → ")}`);
   assert.ok(lengths.every((n, i) => i === 0 || n > lengths[i - 1]!), "and only grew");
   assert.notEqual(await page.textContent("#chunks"), "0");
@@ -88,7 +86,7 @@ test("playground: streams, survives a dropped network without repeating, stops k
   const atDrop = (await page.textContent("#answer")) ?? "";
   await context.setOffline(false);
   await page.waitForSelector('#status[data-state="resumed"]', { timeout: 15_000 });
-  await page.waitForFunction((n) => document.getElementById("answer")!.textContent!.length > n + 20, atDrop.length, { timeout: 10_000 });
+  await page.waitForFunction(`document.getElementById("answer").textContent.length > ${atDrop.length + 20}`, undefined, { timeout: 10_000 });
   const resumed = (await page.textContent("#answer")) ?? "";
   assert.ok(resumed.startsWith(atDrop), "the text from before the drop is kept");
   assert.ok(ANSWER.startsWith(resumed), `nothing repeated or lost after resuming: …${resumed.slice(-80)}`);
