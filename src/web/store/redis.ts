@@ -173,7 +173,7 @@ class RedisStore implements StreamStore {
     this.#blocking.add(connection);
     const read = connection
       .call("XREAD", "COUNT", count, "BLOCK", Math.max(1, Math.round(timeoutMs)), "STREAMS", this.#keys(id)[1], after)
-      .then((reply) => parseEntries((reply as Array<[string, RawEntry[]]> | null)?.[0]?.[1] ?? null))
+      .then((reply) => parseEntries(firstStream(reply)))
       .finally(() => {
         this.#blocking.delete(connection);
         if (this.#closed) connection.disconnect();
@@ -262,6 +262,15 @@ class RedisStore implements StreamStore {
 }
 
 type RawEntry = [string, string[]];
+
+/** The entries of the one stream an `XREAD` asked for: RESP2 `[[key, entries]]`, RESP3 a map (ioredis 6 default). */
+function firstStream(reply: unknown): RawEntry[] | null {
+  if (reply === null || reply === undefined) return null;
+  if (reply instanceof Map) return (reply.values().next().value as RawEntry[] | undefined) ?? null;
+  if (!Array.isArray(reply) || reply.length === 0) return null;
+  if (Array.isArray(reply[0])) return (reply[0] as [string, RawEntry[]])[1] ?? null;
+  return (reply[1] as RawEntry[] | undefined) ?? null;
+}
 
 function parseEntries(reply: RawEntry[] | null): StoredEvent[] {
   if (reply === null) return [];
