@@ -91,7 +91,10 @@ export async function* toStreamEvents(
 
 /** The events of a source, and how to end the source at once even while a read is pending. */
 export interface OpenedEvents {
-  events: AsyncGenerator<StreamEvent, void, undefined>;
+  /** The next events ready together (one or more), up to and including the end event; undefined after it. */
+  nextBatch(): Promise<StreamEvent[] | undefined>;
+  /** Ends the iteration normally (after the end event). */
+  close(): void;
   /** Ends the source now: aborts a `ChunkStream` (the model call) or ends a followed stream (following only). */
   abort(): void;
 }
@@ -106,8 +109,30 @@ export function openEvents(source: AsyncIterable<StreamChunk> | AsyncIterable<St
   const view = { [Symbol.asyncIterator]: () => iterator, get text() { return iterator.text; } };
   if (typeof iterator.text !== "string") delete (view as { text?: unknown }).text;
   let aborted = false;
+  let ended = false;
+  let nextBatch: () => Promise<StreamEvent[] | undefined>;
+  let close: () => void;
+  const batches = iterator as { nextBatch?: () => Promise<StreamEvent[] | undefined> };
+  if (typeof batches.nextBatch === "function") {
+    // A followed resumable stream: whole store reads at once.
+    nextBatch = async () => {
+      if (ended) return undefined;
+      const batch = await batches.nextBatch!();
+      if (batch === undefined || isEndEvent(batch[batch.length - 1]!)) ended = true;
+      return batch;
+    };
+    close = () => void iterator.return?.()?.catch(() => undefined);
+  } else {
+    const events = toStreamEvents(view as AsyncIterable<StreamChunk>);
+    nextBatch = async () => {
+      const step = await events.next();
+      return step.done === true ? undefined : [step.value];
+    };
+    close = () => void events.return(undefined).catch(() => undefined);
+  }
   return {
-    events: toStreamEvents(view as AsyncIterable<StreamChunk>),
+    nextBatch,
+    close,
     abort() {
       if (aborted) return;
       aborted = true;

@@ -1,10 +1,10 @@
 /** A chunk stream (or a followed resumable stream) written as server-sent events to a Node `ServerResponse`. */
 import type { ServerResponse } from "node:http";
 import type { StreamChunk } from "../stream/chunk.js";
-import { encodeRetry, encodeSSE, encodeSSEComment } from "../wire/sse-encode.js";
+import { encodeRetry, encodeSSEComment } from "../wire/sse-encode.js";
 import { KeepAlive, isEndEvent, openEvents, type StreamEvent } from "./events.js";
 import { SSE_HEADERS, type SSEOptions } from "./sse-options.js";
-import { checkKeepAlive } from "./sse-response.js";
+import { checkKeepAlive, encodeBatch } from "./sse-response.js";
 
 const COMMENT = encodeSSEComment();
 
@@ -20,7 +20,7 @@ export async function pipeSSE(
   options?: SSEOptions,
 ): Promise<void> {
   const keepAliveMs = checkKeepAlive(options?.keepAliveMs);
-  const { events, abort } = openEvents(stream);
+  const { nextBatch, close, abort } = openEvents(stream);
   let closed = false;
   let wake: (() => void) | undefined;
   const stop = () => {
@@ -45,11 +45,11 @@ export async function pipeSSE(
   try {
     if (options?.retryMs !== undefined) res.write(encodeRetry(options.retryMs) + "\n");
     while (!closed) {
-      const step = await events.next();
-      if (closed || step.done === true) break;
-      const ok = res.write(encodeSSE(step.value));
+      const batch = await nextBatch();
+      if (closed || batch === undefined) break;
+      const ok = res.write(encodeBatch(batch));
       keepAlive.wrote();
-      if (isEndEvent(step.value)) break;
+      if (isEndEvent(batch[batch.length - 1]!)) break;
       if (!ok && !closed) {
         await new Promise<void>((resolve) => {
           wake = resolve;
@@ -63,7 +63,7 @@ export async function pipeSSE(
     keepAlive.stop();
     res.off("close", onClose);
     signal?.removeEventListener("abort", stop);
-    if (!closed) void events.return(undefined);
+    if (!closed) close();
     if (!res.writableEnded) res.end();
   }
 }

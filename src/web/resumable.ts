@@ -180,7 +180,8 @@ export class ResumableStreams {
     return new FollowedStream((signal) => this.#follow(id, after, signal), options?.signal);
   }
 
-  async *#follow(id: string, after: string | undefined, signal: AbortSignal): AsyncGenerator<StreamEvent, void, undefined> {
+  /** Yields the stream's events in the batches the store gives them, up to the end event. */
+  async *#follow(id: string, after: string | undefined, signal: AbortSignal): AsyncGenerator<StreamEvent[], void, undefined> {
     let touchedAt = 0;
     const touch = () => {
       const now = Date.now();
@@ -199,17 +200,21 @@ export class ResumableStreams {
         events = await this.#store.wait(id, after, this.#batch, this.#heartbeatMs, signal);
         if (events.length >= this.#batch) replaying = true;
       }
-      for (const event of events) {
+      if (events.length > 0) {
         if (signal.aborted) return;
-        yield event as StreamEvent;
-        after = event.id;
-        if (isEndEvent(event)) return;
+        const end = events.findIndex(isEndEvent);
+        if (end !== -1) {
+          yield events.slice(0, end + 1) as StreamEvent[];
+          return;
+        }
+        yield events as StreamEvent[];
+        after = events[events.length - 1]!.id;
       }
       if (events.length > 0 || replaying || signal.aborted) continue;
       // Nothing new for a heartbeat: is the stream still there, and its producer alive?
       const meta = await this.#store.meta(id);
       if (meta === undefined) {
-        yield { id: after ?? "0", event: "error", data: errorData(new StreamInterruptedError("The stream expired", { reason: "network", partialResponse: "" }), "") };
+        yield [{ id: after ?? "0", event: "error", data: errorData(new StreamInterruptedError("The stream expired", { reason: "network", partialResponse: "" }), "") }];
         return;
       }
       if (meta.state !== "running") {
@@ -245,14 +250,20 @@ export class ResumableStreams {
   }
 }
 
-/** A followed stream whose `return()` (a `break`, a client gone) stops following at once, even mid-wait. */
-class FollowedStream implements AsyncIterableIterator<StreamEvent> {
+/**
+ * A followed stream whose `return()` (a `break`, a client gone) stops following at once, even mid-wait. It
+ * hands events out one by one, or the whole batch the store returned with `nextBatch()` (what the SSE writers
+ * use, so one store read becomes one socket write).
+ */
+export class FollowedStream implements AsyncIterableIterator<StreamEvent> {
   readonly #controller = new AbortController();
-  readonly #generator: AsyncGenerator<StreamEvent, void, undefined>;
+  readonly #generator: AsyncGenerator<StreamEvent[], void, undefined>;
   readonly #parent: AbortSignal | undefined;
   readonly #onParentAbort = () => this.#controller.abort();
+  #batch: StreamEvent[] = [];
+  #position = 0;
 
-  constructor(follow: (signal: AbortSignal) => AsyncGenerator<StreamEvent, void, undefined>, parent?: AbortSignal) {
+  constructor(follow: (signal: AbortSignal) => AsyncGenerator<StreamEvent[], void, undefined>, parent?: AbortSignal) {
     this.#parent = parent;
     if (parent?.aborted === true) this.#controller.abort();
     else parent?.addEventListener("abort", this.#onParentAbort, { once: true });
@@ -260,14 +271,34 @@ class FollowedStream implements AsyncIterableIterator<StreamEvent> {
   }
 
   async next(): Promise<IteratorResult<StreamEvent>> {
+    if (this.#position < this.#batch.length) return { done: false, value: this.#batch[this.#position++]! };
+    const batch = await this.nextBatch();
+    if (batch === undefined) return { done: true, value: undefined };
+    this.#batch = batch;
+    this.#position = 1;
+    return { done: false, value: batch[0]! };
+  }
+
+  /** The events not handed out yet of the current batch, else the next batch; undefined at the end. */
+  async nextBatch(): Promise<StreamEvent[] | undefined> {
+    if (this.#position < this.#batch.length) {
+      const rest = this.#position === 0 ? this.#batch : this.#batch.slice(this.#position);
+      this.#batch = [];
+      this.#position = 0;
+      return rest;
+    }
     const step = await this.#generator.next();
-    if (step.done === true) this.#release();
-    return step;
+    if (step.done === true) {
+      this.#release();
+      return undefined;
+    }
+    return step.value;
   }
 
   async return(): Promise<IteratorResult<StreamEvent>> {
     this.#controller.abort();
     this.#release();
+    this.#batch = [];
     await this.#generator.return(undefined);
     return { done: true, value: undefined };
   }

@@ -19,7 +19,7 @@ export function toSSEResponse(
 ): Response {
   const keepAliveMs = checkKeepAlive(options?.keepAliveMs);
   const retry = options?.retryMs === undefined ? "" : encodeRetry(options.retryMs) + "\n";
-  const { events, abort } = openEvents(stream);
+  const { nextBatch, close, abort } = openEvents(stream);
   const signal = options?.signal;
   let closed = false;
   let keepAlive: KeepAlive | undefined;
@@ -50,28 +50,31 @@ export function toSSEResponse(
       }
     },
     async pull(controller) {
-      let step: IteratorResult<StreamEvent>;
+      let batch: StreamEvent[] | undefined;
+      let wire: string;
       try {
-        step = await events.next();
+        batch = await nextBatch();
+        wire = batch === undefined ? "" : encodeBatch(batch);
       } catch (error) {
         if (!closed) {
           finish();
+          abort();
           controller.error(error);
         }
         return;
       }
       if (closed) return;
-      if (step.done === true) {
+      if (batch === undefined) {
         finish();
         controller.close();
         return;
       }
-      controller.enqueue(encoder.encode(encodeSSE(step.value)));
+      controller.enqueue(encoder.encode(wire));
       keepAlive?.wrote();
-      if (isEndEvent(step.value)) {
+      if (isEndEvent(batch[batch.length - 1]!)) {
         finish();
         controller.close();
-        void events.return(undefined);
+        close();
       }
     },
     cancel() {
@@ -81,6 +84,14 @@ export function toSSEResponse(
     },
   });
   return new Response(body, { status: options?.status ?? 200, headers: { ...SSE_HEADERS, ...options?.headers } });
+}
+
+/** The events of one batch as one piece of wire text. */
+export function encodeBatch(batch: StreamEvent[]): string {
+  if (batch.length === 1) return encodeSSE(batch[0]!);
+  let wire = "";
+  for (const event of batch) wire += encodeSSE(event);
+  return wire;
 }
 
 /** The keep-alive interval, checked. */
