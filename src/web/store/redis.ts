@@ -53,6 +53,14 @@ redis.call('HSET', KEYS[1], 'stop', '1')
 redis.call('PUBLISH', ARGV[1], ARGV[2])
 return 1`;
 
+type ScriptName = "agenticraftHeartbeat" | "agenticraftTouch" | "agenticraftFinish" | "agenticraftRequestStop";
+const SCRIPTS: ReadonlyArray<[ScriptName, string, number]> = [
+  ["agenticraftHeartbeat", HEARTBEAT, 3],
+  ["agenticraftTouch", TOUCH, 1],
+  ["agenticraftFinish", FINISH, 3],
+  ["agenticraftRequestStop", REQUEST_STOP, 1],
+];
+
 interface Waiter {
   after: string;
   count: number;
@@ -86,6 +94,13 @@ class RedisStore implements StreamStore {
     this.#redis = options?.client !== undefined
       ? options.client.duplicate()
       : new Redis(options?.url ?? "redis://127.0.0.1:6379", { lazyConnect: false });
+    // Our own connection, so defining commands on it touches nobody's client; they run by EVALSHA.
+    for (const [name, lua, numberOfKeys] of SCRIPTS) this.#redis.defineCommand(name, { lua, numberOfKeys });
+  }
+
+  /** Runs one of {@link SCRIPTS} on the main connection (or queues it on a pipeline). */
+  #script(target: Redis | ReturnType<Redis["pipeline"]>, name: ScriptName, ...args: Array<string | number>): Promise<unknown> {
+    return (target as unknown as Record<ScriptName, (...a: Array<string | number>) => Promise<unknown>>)[name](...args);
   }
 
   #keys(id: string): [string, string, string] {
@@ -109,7 +124,7 @@ class RedisStore implements StreamStore {
     const pipeline = this.#redis.pipeline();
     for (const event of events) pipeline.xadd(eventsKey, "MAXLEN", "~", this.#maxLen, "*", "e", event.event, "d", event.data);
     if (text.length > 0) pipeline.append(textKey, text);
-    pipeline.eval(HEARTBEAT, 3, metaKey, eventsKey, textKey, Date.now(), this.#ttlMs);
+    void this.#script(pipeline, "agenticraftHeartbeat", metaKey, eventsKey, textKey, Date.now(), this.#ttlMs);
     const results = (await pipeline.exec()) ?? [];
     const stored: StoredEvent[] = [];
     for (let i = 0; i < events.length; i++) {
@@ -197,7 +212,7 @@ class RedisStore implements StreamStore {
   }
 
   async heartbeat(id: string): Promise<StreamMeta | undefined> {
-    const reply = (await this.#redis.eval(HEARTBEAT, 3, ...this.#keys(id), Date.now(), this.#ttlMs)) as string[] | null;
+    const reply = (await this.#script(this.#redis, "agenticraftHeartbeat", ...this.#keys(id), Date.now(), this.#ttlMs)) as string[] | null;
     if (reply === null) return undefined;
     const hash: Record<string, string> = {};
     for (let i = 0; i + 1 < reply.length; i += 2) hash[reply[i]!] = reply[i + 1]!;
@@ -205,13 +220,13 @@ class RedisStore implements StreamStore {
   }
 
   async touch(id: string): Promise<void> {
-    await this.#redis.eval(TOUCH, 1, this.#keys(id)[0], Date.now());
+    await this.#script(this.#redis, "agenticraftTouch", this.#keys(id)[0], Date.now());
   }
 
   async finish(id: string, final: NewEvent, options?: { staleBefore?: number }): Promise<StoredEvent | undefined> {
     const staleBefore = options?.staleBefore === undefined ? "" : String(options.staleBefore);
-    const entryId = (await this.#redis.eval(
-      FINISH, 3, ...this.#keys(id), final.event, final.data, staleBefore, this.#maxLen, this.#ttlMs,
+    const entryId = (await this.#script(
+      this.#redis, "agenticraftFinish", ...this.#keys(id), final.event, final.data, staleBefore, this.#maxLen, this.#ttlMs,
     )) as string | null;
     if (entryId === null) return undefined;
     const stored = { id: entryId, event: final.event, data: final.data };
@@ -221,7 +236,7 @@ class RedisStore implements StreamStore {
   }
 
   async requestStop(id: string): Promise<boolean> {
-    return (await this.#redis.eval(REQUEST_STOP, 1, this.#keys(id)[0], this.#channel, id)) === 1;
+    return (await this.#script(this.#redis, "agenticraftRequestStop", this.#keys(id)[0], this.#channel, id)) === 1;
   }
 
   async watchStop(id: string, onStop: () => void): Promise<() => void> {
