@@ -24,6 +24,17 @@ interface Instance {
   streams: ResumableStreams;
 }
 
+/** Polls `url` until it answers 404, at most `ms` (the store expires keys on its own clock). */
+async function until404(url: string, ms: number): Promise<number> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const res = await fetch(url);
+    await res.body?.cancel();
+    if (res.status === 404 || Date.now() > deadline) return res.status;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function startInstance(store: StreamStore, emulator: EmulatorServer): Promise<Instance> {
   const streams = new ResumableStreams({ store, producerGraceMs: 2_000, heartbeatMs: 100 });
   const base = { provider: "openai", baseUrl: emulator.openaiBaseUrl, apiKey: "test", model: "gpt-4o-mini" };
@@ -137,6 +148,21 @@ for (const kind of ["memory", "redis"] as const) {
       const stop = await fetch(`${B()}/api/stream/no-such-stream/stop`, { method: "POST" });
       assert.equal(stop.status, 404);
       assert.ok(((await stop.json()) as { error: { message: string } }).error.message);
+    });
+
+    test("an expired stream is a 404 (TTL after its last write)", async () => {
+      const short = kind === "memory" ? createMemoryStore({ ttlMs: 300 }) : createRedisStore({ url: REDIS_URL, prefix, ttlMs: 300 });
+      const instance = await startInstance(short, fast);
+      try {
+        const res = await post(instance.server.url, { prompt: "expire me" });
+        const id = res.headers.get("x-stream-id")!;
+        assert.equal((await readEvents(res)).at(-1)?.event, "done");
+        const status = await until404(`${instance.server.url}/api/stream/${id}`, 5_000);
+        assert.equal(status, 404, "the stream expired");
+      } finally {
+        await instance.server.close();
+        await instance.streams.close();
+      }
     });
 
     test("GET without Last-Event-ID sends the whole stream from the start", async () => {
