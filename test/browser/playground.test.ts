@@ -35,6 +35,7 @@ const ANSWER = longAnswer(500);
 let emulator: EmulatorServer;
 let streams: ResumableStreams;
 let server: ListeningServer;
+let thinkingServer: ListeningServer;
 let browser: Browser | undefined;
 
 before(async () => {
@@ -44,6 +45,9 @@ before(async () => {
   streams = new ResumableStreams({ store: createMemoryStore() });
   const base = { provider: "openai", baseUrl: emulator.openaiBaseUrl, apiKey: "test", model: "gpt-4o-mini" };
   server = await listen(createServeApp({ streams, prepare: (request) => prepareCall(base, request, undefined) }).fetch, { port: 0, host: "127.0.0.1" });
+  // The same, asking for reasoning (as `serve --thinking` does): the emulator then streams thinking first.
+  const thinking = { ...base, provider: "anthropic", baseUrl: emulator.url, thinking: true };
+  thinkingServer = await listen(createServeApp({ streams, prepare: (request) => prepareCall(thinking, request, undefined) }).fetch, { port: 0, host: "127.0.0.1" });
   browser = await chromium.launch({ executablePath: executablePath!, headless: true, args: ["--no-sandbox"] });
 });
 
@@ -51,6 +55,7 @@ after(async () => {
   if (skip) return;
   await browser?.close();
   await server.close();
+  await thinkingServer.close();
   await streams.close();
   await emulator.close();
 });
@@ -103,5 +108,21 @@ test("playground: streams, survives a dropped network without repeating, stops k
 
   mkdirSync("test-results", { recursive: true });
   await page.screenshot({ path: "test-results/playground.png", fullPage: true });
+  await context.close();
+});
+
+test("playground: thinking goes to its own pane, the answer to the answer pane", { skip, timeout: 60_000 }, async () => {
+  const context = await browser!.newContext({ viewport: { width: 1000, height: 760 } });
+  const page = await context.newPage();
+  await page.goto(`${thinkingServer.url}/`);
+  await page.fill("#prompt", "Think first");
+  await page.click("#send");
+  await page.waitForSelector("#thinking-box:not(.hidden)", { timeout: 10_000 });
+  await page.waitForFunction(`document.getElementById("answer").textContent.length > 0`, undefined, { timeout: 10_000 });
+  const thinking = (await page.textContent("#thinking")) ?? "";
+  assert.ok(thinking.length > 0, "thinking text shown");
+  assert.ok(!ANSWER.includes(thinking.trim().slice(0, 20)), "the thinking pane holds thinking, not the answer");
+  await page.click("#stop");
+  await page.waitForSelector('#status[data-state="stopped"], #status[data-state="done"]', { timeout: 10_000 });
   await context.close();
 });
