@@ -3,7 +3,6 @@
  * store; any number of readers, on any instance sharing the store, follow it from a `Last-Event-ID`.
  * Only `stop` (from any instance) or abandonment cancels the call ("detach is not cancel").
  */
-import { randomUUID } from "node:crypto";
 import type { StreamChunk } from "../stream/chunk.js";
 import { ConfigurationError, StreamInterruptedError } from "../stream/errors.js";
 import { doneData, errorData, isEndEvent, type StreamEvent } from "./events.js";
@@ -72,7 +71,7 @@ export class ResumableStreams {
    * stream exists in the store and a stop of it is being watched.
    */
   async start(produce: (signal: AbortSignal) => AsyncIterable<StreamChunk>): Promise<string> {
-    const id = randomUUID();
+    const id = globalThis.crypto.randomUUID();
     await this.#store.create(id);
     const controller = new AbortController();
     const unwatch = await this.#store.watchStop(id, () => controller.abort(new StopReason("The stream was stopped")));

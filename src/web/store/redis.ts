@@ -7,7 +7,7 @@
  * from Redis (the hot path when one process serves many readers); other instances block in `XREAD` on a
  * connection of their own (a pool of duplicates, since a blocked connection can do nothing else).
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { ConfigurationError } from "../../stream/errors.js";
 import {
   DEFAULT_MAX_LEN, DEFAULT_TTL_MS, type NewEvent, type StoredEvent, type StreamMeta, type StreamState, type StreamStore,
@@ -30,9 +30,9 @@ export function createRedisStore(options?: RedisStoreOptions): StreamStore {
 }
 
 // Every script checks the hash exists, so a write after expiry never recreates half a stream.
-/** KEYS: meta, events, text. ARGV: now, ttl. Returns the hash (flat) or nil. */
+/** KEYS: meta, events, text. ARGV: now, ttl. Returns the hash (flat) or nil (and drops what an append after expiry made). */
 const HEARTBEAT = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('DEL', KEYS[2], KEYS[3]) return nil end
 redis.call('HSET', KEYS[1], 'beat', ARGV[1])
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
 return redis.call('HGETALL', KEYS[1])`;
@@ -74,7 +74,8 @@ interface Tail {
 }
 
 class RedisStore implements StreamStore {
-  readonly #redis: Redis;
+  /** The store's own connection; ioredis is imported on first use, so importing agenticraft stays cheap. */
+  readonly #ready: Promise<Redis>;
   readonly #prefix: string;
   readonly #ttlMs: number;
   readonly #maxLen: number;
@@ -91,11 +92,18 @@ class RedisStore implements StreamStore {
     this.#maxLen = checkPositive("maxLen", options?.maxLen ?? DEFAULT_MAX_LEN);
     this.#prefix = options?.prefix ?? "agenticraft:";
     this.#channel = `${this.#prefix}stop`;
-    this.#redis = options?.client !== undefined
-      ? options.client.duplicate()
-      : new Redis(options?.url ?? "redis://127.0.0.1:6379", { lazyConnect: false });
-    // Our own connection, so defining commands on it touches nobody's client; they run by EVALSHA.
-    for (const [name, lua, numberOfKeys] of SCRIPTS) this.#redis.defineCommand(name, { lua, numberOfKeys });
+    const client = options?.client;
+    const url = options?.url ?? "redis://127.0.0.1:6379";
+    const open = client !== undefined
+      ? Promise.resolve(client.duplicate())
+      : import("ioredis").then(({ Redis }) => new Redis(url));
+    this.#ready = open.then((redis) => {
+      // Our own connection, so defining commands on it touches nobody's client; they run by EVALSHA.
+      for (const [name, lua, numberOfKeys] of SCRIPTS) redis.defineCommand(name, { lua, numberOfKeys });
+      return redis;
+    });
+    // A failure surfaces on the first call that needs the connection, not as an unhandled rejection.
+    this.#ready.catch(() => undefined);
   }
 
   /** Runs one of {@link SCRIPTS} on the main connection (or queues it on a pipeline). */
@@ -111,7 +119,8 @@ class RedisStore implements StreamStore {
   async create(id: string): Promise<void> {
     const [meta, events, text] = this.#keys(id);
     const now = String(Date.now());
-    await this.#redis.multi()
+    const redis = await this.#ready;
+    await redis.multi()
       .del(events, text)
       .hset(meta, "state", "running", "stop", "0", "beat", now, "read", now)
       .pexpire(meta, this.#ttlMs)
@@ -121,7 +130,7 @@ class RedisStore implements StreamStore {
 
   async append(id: string, events: NewEvent[], text: string): Promise<StoredEvent[]> {
     const [metaKey, eventsKey, textKey] = this.#keys(id);
-    const pipeline = this.#redis.pipeline();
+    const pipeline = (await this.#ready).pipeline();
     for (const event of events) pipeline.xadd(eventsKey, "MAXLEN", "~", this.#maxLen, "*", "e", event.event, "d", event.data);
     if (text.length > 0) pipeline.append(textKey, text);
     void this.#script(pipeline, "agenticraftHeartbeat", metaKey, eventsKey, textKey, Date.now(), this.#ttlMs);
@@ -149,7 +158,7 @@ class RedisStore implements StreamStore {
 
   async read(id: string, after: string | undefined, count: number): Promise<StoredEvent[]> {
     const start = after === undefined || after === "" ? "-" : `(${checkId(after)}`;
-    const reply = (await this.#redis.call("XRANGE", this.#keys(id)[1], start, "+", "COUNT", count)) as RawEntry[] | null;
+    const reply = (await (await this.#ready).call("XRANGE", this.#keys(id)[1], start, "+", "COUNT", count)) as RawEntry[] | null;
     return parseEntries(reply);
   }
 
@@ -184,7 +193,7 @@ class RedisStore implements StreamStore {
   }
 
   async #waitRemote(id: string, after: string, count: number, timeoutMs: number, signal?: AbortSignal): Promise<StoredEvent[]> {
-    const connection = this.#idle.pop() ?? this.#redis.duplicate();
+    const connection = this.#idle.pop() ?? (await this.#ready).duplicate();
     this.#blocking.add(connection);
     const read = connection
       .call("XREAD", "COUNT", count, "BLOCK", Math.max(1, Math.round(timeoutMs)), "STREAMS", this.#keys(id)[1], after)
@@ -204,15 +213,15 @@ class RedisStore implements StreamStore {
   }
 
   async meta(id: string): Promise<StreamMeta | undefined> {
-    return parseMeta((await this.#redis.hgetall(this.#keys(id)[0])) as Record<string, string>);
+    return parseMeta((await (await this.#ready).hgetall(this.#keys(id)[0])) as Record<string, string>);
   }
 
   async text(id: string): Promise<string> {
-    return (await this.#redis.get(this.#keys(id)[2])) ?? "";
+    return (await (await this.#ready).get(this.#keys(id)[2])) ?? "";
   }
 
   async heartbeat(id: string): Promise<StreamMeta | undefined> {
-    const reply = (await this.#script(this.#redis, "agenticraftHeartbeat", ...this.#keys(id), Date.now(), this.#ttlMs)) as string[] | null;
+    const reply = (await this.#script(await this.#ready, "agenticraftHeartbeat", ...this.#keys(id), Date.now(), this.#ttlMs)) as string[] | null;
     if (reply === null) return undefined;
     const hash: Record<string, string> = {};
     for (let i = 0; i + 1 < reply.length; i += 2) hash[reply[i]!] = reply[i + 1]!;
@@ -220,13 +229,13 @@ class RedisStore implements StreamStore {
   }
 
   async touch(id: string): Promise<void> {
-    await this.#script(this.#redis, "agenticraftTouch", this.#keys(id)[0], Date.now());
+    await this.#script(await this.#ready, "agenticraftTouch", this.#keys(id)[0], Date.now());
   }
 
   async finish(id: string, final: NewEvent, options?: { staleBefore?: number }): Promise<StoredEvent | undefined> {
     const staleBefore = options?.staleBefore === undefined ? "" : String(options.staleBefore);
     const entryId = (await this.#script(
-      this.#redis, "agenticraftFinish", ...this.#keys(id), final.event, final.data, staleBefore, this.#maxLen, this.#ttlMs,
+      await this.#ready, "agenticraftFinish", ...this.#keys(id), final.event, final.data, staleBefore, this.#maxLen, this.#ttlMs,
     )) as string | null;
     if (entryId === null) return undefined;
     const stored = { id: entryId, event: final.event, data: final.data };
@@ -236,7 +245,7 @@ class RedisStore implements StreamStore {
   }
 
   async requestStop(id: string): Promise<boolean> {
-    return (await this.#script(this.#redis, "agenticraftRequestStop", this.#keys(id)[0], this.#channel, id)) === 1;
+    return (await this.#script(await this.#ready, "agenticraftRequestStop", this.#keys(id)[0], this.#channel, id)) === 1;
   }
 
   async watchStop(id: string, onStop: () => void): Promise<() => void> {
@@ -252,7 +261,7 @@ class RedisStore implements StreamStore {
   }
 
   async #subscribe(): Promise<Redis> {
-    const subscriber = this.#redis.duplicate();
+    const subscriber = (await this.#ready).duplicate();
     subscriber.on("message", (channel: string, id: string) => {
       if (channel !== this.#channel) return;
       for (const watcher of this.#stopWatchers.get(id) ?? []) watcher();
@@ -272,7 +281,8 @@ class RedisStore implements StreamStore {
     // Blocked connections are dropped as their XREAD returns (see #waitRemote); idle ones now.
     for (const connection of this.#idle.splice(0)) connection.disconnect();
     for (const connection of this.#blocking) connection.disconnect();
-    await this.#redis.quit().catch(() => undefined);
+    const redis = await this.#ready.catch(() => undefined);
+    await redis?.quit().catch(() => undefined);
   }
 }
 
