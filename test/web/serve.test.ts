@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { Redis } from "ioredis";
 import { startEmulator } from "../../src/emulator/index.js";
 import type { EmulatorServer } from "../../src/emulator/index.js";
-import { createMemoryStore, createRedisStore, ResumableStreams, type StreamStore } from "../../src/web/index.js";
+import { createMemoryStore, createRedisStore, readSSE, ResumableStreams, type StreamStore } from "../../src/web/index.js";
 import { createServeApp } from "../../src/web/serve/app.js";
 import { listen, type ListeningServer } from "../../src/web/serve/listen.js";
 import { prepareCall } from "../../src/cli/serve-command.js";
@@ -163,6 +163,39 @@ for (const kind of ["memory", "redis"] as const) {
         await instance.server.close();
         await instance.streams.close();
       }
+    });
+
+    test("readSSE(response) of a served stream resumes by itself after a cut (content-location), nothing repeated", async () => {
+      const url = slowInstances[0]!.server.url;
+      let calls = 0;
+      // The first response's body breaks after a few reads, as a dropped connection does.
+      const cutting: typeof fetch = async (input, init) => {
+        const res = await fetch(input, init);
+        if (calls++ > 0 || res.body === null) return res;
+        const reader = res.body.getReader();
+        let reads = 0;
+        const body = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            const { value, done } = await reader.read();
+            if (done) return controller.close();
+            controller.enqueue(value);
+            if (++reads === 5) {
+              await reader.cancel();
+              controller.error(new TypeError("terminated"));
+            }
+          },
+        });
+        const cut = new Response(body, { status: res.status, headers: res.headers });
+        Object.defineProperty(cut, "url", { value: res.url });
+        return cut;
+      };
+      const res = await cutting(`${url}/api/stream`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "cut" }) });
+      assert.match(res.headers.get("content-location") ?? "", /^\/api\/stream\//);
+      let resumed = 0;
+      let text = "";
+      for await (const chunk of readSSE(res, { fetch: cutting, retryDelayMs: 10, onResume: () => resumed++ })) text += chunk.content;
+      assert.equal(resumed, 1, "it reconnected once");
+      assert.equal(text, SLOW_ANSWER);
     });
 
     test("GET without Last-Event-ID sends the whole stream from the start", async () => {

@@ -46,7 +46,8 @@ export function createServeApp(options: ServeAppOptions): Hono {
   const { streams } = options;
   const sseResponse = (events: AsyncIterable<StreamEvent>, id: string) =>
     toSSEResponse(events, {
-      headers: { "x-stream-id": id, "access-control-expose-headers": "x-stream-id" },
+      // content-location names where to resume: readSSE(response) reconnects there by itself after a cut.
+      headers: { "x-stream-id": id, "content-location": `/api/stream/${encodeURIComponent(id)}`, "access-control-expose-headers": "x-stream-id" },
       keepAliveMs: options.keepAliveMs ?? 10_000,
     });
   const app = new Hono();
