@@ -28,7 +28,7 @@ test("redis store: every key of a stream carries the TTL, from the first write t
   }
 });
 
-test("redis store: an append after the stream expired leaves no keys behind", async () => {
+test("redis store: an append after the stream expired leaves only expiring keys, which the next heartbeat deletes", async () => {
   const store = redis.make({ ttlMs: 60_000 });
   const raw = new Redis(REDIS_URL);
   try {
@@ -36,6 +36,13 @@ test("redis store: an append after the stream expired leaves no keys behind", as
     await store.create(id);
     await raw.del(`${redis.prefix}${id}:m`); // as if it had expired
     await store.append(id, [{ event: "text", data: "{}" }], "x");
+    const keys = await raw.keys(`${redis.prefix}${id}:*`);
+    for (const key of keys) assert.ok((await raw.pttl(key)) > 0, `${key} has no TTL`);
+    assert.equal(await store.heartbeat(id), undefined);
+    assert.deepEqual(await raw.keys(`${redis.prefix}${id}:*`), []);
+    // And a producer ending after expiry does not bring it back either.
+    await store.append(id, [{ event: "text", data: "{}" }], "y");
+    assert.equal(await store.finish(id, { event: "done", data: "{}" }), undefined);
     assert.deepEqual(await raw.keys(`${redis.prefix}${id}:*`), []);
   } finally {
     raw.disconnect();

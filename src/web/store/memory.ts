@@ -60,10 +60,8 @@ class MemoryStore implements StreamStore {
   async append(id: string, events: NewEvent[], text: string): Promise<StoredEvent[]> {
     const entry = this.#get(id);
     if (entry === undefined) return [];
-    const now = Date.now();
-    entry.meta.heartbeatAt = now;
     if (text.length > 0) entry.text.push(text);
-    return this.#push(entry, events, now);
+    return this.#push(entry, events, Date.now());
   }
 
   #push(entry: Entry, events: NewEvent[], now: number): StoredEvent[] {

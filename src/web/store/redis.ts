@@ -40,7 +40,9 @@ return redis.call('HGETALL', KEYS[1])`;
 const TOUCH = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'read', ARGV[1]) end return 0`;
 /** KEYS: meta, events, text. ARGV: event, data, staleBefore or "", maxLen, ttl. Returns the entry id or nil. */
 const FINISH = `
-if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return nil end
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then redis.call('DEL', KEYS[2], KEYS[3]) return nil end
+if state ~= 'running' then return nil end
 if ARGV[3] ~= '' and tonumber(redis.call('HGET', KEYS[1], 'beat') or '0') >= tonumber(ARGV[3]) then return nil end
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'e', ARGV[1], 'd', ARGV[2])
 redis.call('HSET', KEYS[1], 'state', ARGV[1] == 'done' and 'done' or 'error')
@@ -71,6 +73,9 @@ interface Waiter {
 interface Tail {
   lastId: string;
   waiters: Set<Waiter>;
+  /** The events / text key has been given its TTL. */
+  eventsTtl: boolean;
+  textTtl: boolean;
 }
 
 class RedisStore implements StreamStore {
@@ -125,7 +130,7 @@ class RedisStore implements StreamStore {
       .hset(meta, "state", "running", "stop", "0", "beat", now, "read", now)
       .pexpire(meta, this.#ttlMs)
       .exec();
-    this.#tails.set(id, { lastId: "0-0", waiters: new Set() });
+    this.#tails.set(id, { lastId: "0-0", waiters: new Set(), eventsTtl: false, textTtl: false });
   }
 
   async append(id: string, events: NewEvent[], text: string): Promise<StoredEvent[]> {
@@ -133,8 +138,18 @@ class RedisStore implements StreamStore {
     const pipeline = (await this.#ready).pipeline();
     for (const event of events) pipeline.xadd(eventsKey, "MAXLEN", "~", this.#maxLen, "*", "e", event.event, "d", event.data);
     if (text.length > 0) pipeline.append(textKey, text);
-    void this.#script(pipeline, "agenticraftHeartbeat", metaKey, eventsKey, textKey, Date.now(), this.#ttlMs);
+    // The hot path is XADD (+ APPEND) alone: a key gets its TTL when this write creates it, and the producer's
+    // heartbeat renews all three. (A key an append re-creates after expiry thus expires too, or the next
+    // heartbeat, finding no hash, deletes it.)
+    const tail = this.#tails.get(id);
+    if (tail === undefined || !tail.eventsTtl) pipeline.pexpire(eventsKey, this.#ttlMs);
+    if (text.length > 0 && (tail === undefined || !tail.textTtl)) pipeline.pexpire(textKey, this.#ttlMs);
+    if (tail === undefined) pipeline.pexpire(metaKey, this.#ttlMs);
     const results = (await pipeline.exec()) ?? [];
+    if (tail !== undefined) {
+      tail.eventsTtl = true;
+      if (text.length > 0) tail.textTtl = true;
+    }
     const stored: StoredEvent[] = [];
     for (let i = 0; i < events.length; i++) {
       const [error, entryId] = results[i] ?? [new Error("no reply")];

@@ -29,9 +29,12 @@ export interface StreamMeta {
 
 /** Storage of resumable streams (events, partial text, state) shared by every instance that uses it. */
 export interface StreamStore {
-  /** Creates an empty running stream; it expires `ttlMs` after its last write. */
+  /** Creates an empty running stream; it expires `ttlMs` after its last heartbeat (or, before any, its creation). */
   create(id: string): Promise<void>;
-  /** Appends events (their text content joined in `text`) and counts as a heartbeat; resolves with the stored events. */
+  /**
+   * Appends events (their text content joined in `text`); resolves with the stored events. Not a heartbeat: the
+   * producer calls `heartbeat` on a timer, which also renews the TTL.
+   */
   append(id: string, events: NewEvent[], text: string): Promise<StoredEvent[]>;
   /**
    * Up to `count` events after `after` (exclusive; undefined: from the start), without waiting. Throws
