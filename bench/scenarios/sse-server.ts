@@ -163,8 +163,8 @@ async function readStream(url: string, reply: string): Promise<void> {
     body: JSON.stringify({ prompt: "Say something." }),
   });
   if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status}`);
-  const { text, end } = await readEvents(response.body);
-  if (end !== "done") throw new Error(`stream ended with ${end ?? "nothing"}`);
+  const { text, end, why } = await readEvents(response.body);
+  if (end !== "done") throw new Error(`stream ended with ${end ?? "nothing"}${why === undefined ? "" : `: ${why}`}`);
   if (text !== reply) throw new Error(`wrong text: ${text.length} chars, expected ${reply.length}`);
 }
 
@@ -200,17 +200,19 @@ async function readEvents(
   body: ReadableStream<Uint8Array>,
   maxText = Infinity,
   onFirst: () => void = noop,
-): Promise<{ text: string; lastId: string | undefined; end: string | undefined }> {
+): Promise<{ text: string; lastId: string | undefined; end: string | undefined; why?: string }> {
   let text = "";
   let count = 0;
   let lastId: string | undefined;
   let end: string | undefined;
+  let why: string | undefined;
   const parser = createParser({
     onEvent(event) {
       if (end !== undefined || count >= maxText) return;
       if (count === 0 && lastId === undefined) onFirst();
       if (event.id !== undefined) lastId = event.id;
       if (event.event === "done" || event.event === "error") end = event.event;
+      if (event.event === "error") why = (JSON.parse(event.data) as { message?: string }).message;
       else if (event.event === "text") {
         text += (JSON.parse(event.data) as { content: string }).content;
         count++;
@@ -228,7 +230,7 @@ async function readEvents(
   } finally {
     await reader.cancel().catch(noop);
   }
-  return { text, lastId, end };
+  return { text, lastId, end, ...(why === undefined ? {} : { why }) };
 }
 
 /** Removes the run's keys from Redis (RESP over a plain socket: the bench needs no Redis client package). */

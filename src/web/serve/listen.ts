@@ -6,6 +6,8 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 
+const LISTEN_BACKLOG = 4096;
+
 /** A listening server. */
 export interface ListeningServer {
   /** `http://HOST:PORT` (the real port when 0 was asked for). */
@@ -20,7 +22,8 @@ export async function listen(fetch: (request: Request) => Response | Promise<Res
   const server = createAdaptorServer({ fetch, hostname: options.host }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, options.host, () => {
+    // A deep accept queue: a thousand clients connecting at once must not meet a reset (Node's default is 511).
+    server.listen(options.port, options.host, LISTEN_BACKLOG, () => {
       server.off("error", reject);
       resolve();
     });
