@@ -1,5 +1,6 @@
 /** The in-process stream store (the default): one process, nothing shared. */
 import { ConfigurationError } from "../../stream/errors.js";
+import { onAbort } from "./on-abort.js";
 import {
   DEFAULT_MAX_LEN, DEFAULT_TTL_MS, type NewEvent, type StoredEvent, type StreamMeta, type StreamStore,
   type StreamStoreOptions,
@@ -107,14 +108,14 @@ class MemoryStore implements StreamStore {
     return new Promise((resolve) => {
       const done = (events: StoredEvent[]) => {
         clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
+        unwatch?.();
         entry.waiters.delete(waiter);
         resolve(events);
       };
       const waiter: Waiter = { after: from, count, resolve: done };
-      const onAbort = () => done([]);
-      const timer = setTimeout(onAbort, timeoutMs);
-      signal?.addEventListener("abort", onAbort, { once: true });
+      const timeUp = () => done([]);
+      const timer = setTimeout(timeUp, timeoutMs);
+      const unwatch = signal === undefined ? undefined : onAbort(signal, timeUp);
       entry.waiters.add(waiter);
     });
   }

@@ -9,6 +9,7 @@
  */
 import type { Redis } from "ioredis";
 import { ConfigurationError } from "../../stream/errors.js";
+import { onAbort } from "./on-abort.js";
 import {
   DEFAULT_MAX_LEN, DEFAULT_TTL_MS, type NewEvent, type StoredEvent, type StreamMeta, type StreamState, type StreamStore,
   type StreamStoreOptions,
@@ -195,14 +196,14 @@ class RedisStore implements StreamStore {
     return new Promise((resolve) => {
       const done = (events: StoredEvent[]) => {
         clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
+        unwatch?.();
         tail.waiters.delete(waiter);
         resolve(events);
       };
       const waiter: Waiter = { after, count, resolve: done };
-      const onAbort = () => done([]);
-      const timer = setTimeout(onAbort, timeoutMs);
-      signal?.addEventListener("abort", onAbort, { once: true });
+      const timeUp = () => done([]);
+      const timer = setTimeout(timeUp, timeoutMs);
+      const unwatch = signal === undefined ? undefined : onAbort(signal, timeUp);
       tail.waiters.add(waiter);
     });
   }
@@ -221,9 +222,8 @@ class RedisStore implements StreamStore {
     if (signal === undefined) return read;
     // A blocked XREAD cannot be cancelled; an abort answers at once and the connection returns when it unblocks.
     return new Promise((resolve, reject) => {
-      const onAbort = () => resolve([]);
-      signal.addEventListener("abort", onAbort, { once: true });
-      read.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+      const unwatch = onAbort(signal, () => resolve([]));
+      read.then(resolve, reject).finally(unwatch);
     });
   }
 
