@@ -38,3 +38,9 @@ export {
   tool, type AgentTool, type ToolSpec, type ToolExecutionContext, type ZodLikeSchema, type ArgumentCheck,
 } from "./agent/tools.js";
 export type { RunResult, RunStep } from "./agent/run.js";
+export {
+  toSSEResponse, pipeSSE, readSSE, ResumableStreams, createMemoryStore, createRedisStore, SSE_HEADERS, type SSEOptions,
+  type ReadSSEOptions, type StreamEvent, type StreamErrorData, type StreamDoneData, type ResumableStreamsOptions,
+  type FollowOptions, type RedisStoreOptions, type StreamStore, type StreamStoreOptions, type StoredEvent, type NewEvent,
+  type StreamMeta, type StreamState,
+} from "./web/index.js";

@@ -164,8 +164,34 @@ function toolsTables(rows: readonly Row[]): Table[] {
   ];
 }
 
+function sseServerTables(rows: readonly Row[]): Table[] {
+  const list = rows.filter((r) => r.scenario === "sse-server");
+  if (list.length === 0) return [];
+  return [
+    {
+      title: `agenticraft serve: ${f(list[0]!.samples[0]?.clients, 0)} concurrent SSE clients from one process (median of ${list[0]!.runs})`,
+      head: ["store", "wall ms", "server µs/chunk", "raw parse µs/chunk", "server ÷ raw", "bulk raw µs/chunk", "failures", "resume p50 ms", "p99 ms"],
+      rows: list.map((r) => [
+        r.variant + status(r),
+        f(r.metrics.wallMs, 0),
+        f(r.metrics.serverUsPerChunk),
+        f(r.metrics.rawUsPerChunk),
+        ratio(r.metrics.serverUsPerChunk, r.metrics.rawUsPerChunk),
+        f(r.metrics.rawBulkUsPerChunk),
+        String(r.samples.reduce((n, s) => n + (s.failures ?? 0), 0)),
+        f(r.metrics.resumeP50Ms, 1),
+        f(r.metrics.resumeP99Ms, 1),
+      ]),
+      note:
+        "Server CPU = the serve process's user+system time over the load ÷ text chunks delivered (each client has its own model call, " +
+        "so it includes parsing the provider stream); raw parse = the floor client (fetch + eventsource-parser) reading as many streams " +
+        "of the same reply at the same pace in the same run; bulk raw = the same client on one unpaced bench stream. Resume = reconnect with Last-Event-ID → first missed chunk.",
+    },
+  ];
+}
+
 export function buildTables(rows: readonly Row[], quick: boolean): Table[] {
-  return [...cpuTables(rows), ...ttftTables(rows), ...memoryTables(rows, quick), ...concurrentTables(rows), ...toolsTables(rows)];
+  return [...cpuTables(rows), ...ttftTables(rows), ...memoryTables(rows, quick), ...concurrentTables(rows), ...toolsTables(rows), ...sseServerTables(rows)];
 }
 
 /** Aligned plain text: text columns left, figures right. */

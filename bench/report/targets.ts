@@ -79,6 +79,7 @@ export function evaluateTargets(rows: readonly Row[], quick: boolean, textChars:
   }
   out.push(atMost("concurrent-cpu", "Concurrent: agent CPU/chunk ≤ 1.0 × raw-fetch", agent, floor, "cpuUsPerChunk", "µs"));
   out.push(...toolTargets(rows));
+  out.push(...sseServerTargets(rows));
   return out;
 }
 
@@ -161,6 +162,37 @@ function memoryTargets(rows: readonly Row[], quick: boolean, textChars: (chunks:
         profile: { scenario: "memory", client, variant: large },
       });
     }
+  }
+  return out;
+}
+
+/** agenticraft serve: server CPU per delivered chunk ≤ 2 × the raw parse of a provider chunk, and 0 failed clients. */
+function sseServerTargets(rows: readonly Row[]): TargetResult[] {
+  const out: TargetResult[] = [];
+  for (const store of ["memory", "redis"]) {
+    const row = rows.find((r) => r.scenario === "sse-server" && r.variant === store);
+    const cpuText = `SSE server (${store} store): CPU/delivered chunk ≤ 2 × raw parse of a provider chunk`;
+    const failText = `SSE server (${store} store): 0 failed clients`;
+    if (row === undefined) {
+      out.push({ id: `sse-server-cpu-${store}`, text: cpuText, actual: "-", goal: "-", status: "n/a" });
+      out.push({ id: `sse-server-failures-${store}`, text: failText, actual: "-", goal: "-", status: "n/a" });
+      continue;
+    }
+    const a = row.metrics.serverUsPerChunk;
+    const b = row.metrics.rawUsPerChunk;
+    out.push(
+      a === undefined || b === undefined
+        ? { id: `sse-server-cpu-${store}`, text: cpuText, actual: "-", goal: "-", status: "n/a" }
+        : {
+            id: `sse-server-cpu-${store}`,
+            text: cpuText,
+            actual: `${a.toFixed(2)} µs (${(a / b).toFixed(2)}×)`,
+            goal: `≤ ${(2 * b).toFixed(2)} µs`,
+            status: a <= 2 * b ? "PASS" : "MISS",
+          },
+    );
+    const failures = row.samples.reduce((n, s) => n + (s.failures ?? 0), 0) + row.errors.length;
+    out.push({ id: `sse-server-failures-${store}`, text: failText, actual: `${failures} failed client(s) or run(s)`, goal: "0", status: failures === 0 ? "PASS" : "MISS" });
   }
   return out;
 }

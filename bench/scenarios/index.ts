@@ -2,11 +2,12 @@
 import { concurrent } from "./concurrent.js";
 import { cpu } from "./cpu.js";
 import { memory } from "./memory.js";
+import { sseServer } from "./sse-server.js";
 import type { Scenario } from "./scenario.js";
 import { tools } from "./tools.js";
 import { ttft } from "./ttft.js";
 
-export const SCENARIOS: readonly Scenario[] = [cpu, ttft, memory, concurrent, tools];
+export const SCENARIOS: readonly Scenario[] = [cpu, ttft, memory, concurrent, tools, sseServer];
 
 export function findScenario(name: string): Scenario {
   const scenario = SCENARIOS.find((s) => s.name === name);

@@ -100,6 +100,11 @@ export const COMMANDS = {
     flags: ["port", "host", "ttft-ms", "tps", "fault", "require-key"],
     details: EMULATOR_DETAILS,
   },
+  serve: {
+    usage: "agenticraft serve [--port 8787] [options]",
+    summary: "SSE endpoints and a live playground page, streams resumable (REDIS_URL: shared by every instance)",
+    flags: [...PROVIDER_FLAGS, "port", "host", "temperature", "max-tokens", "system", "thinking"],
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 /** A command's name. */
@@ -118,6 +123,9 @@ export interface StreamArgs extends Flags {
 
 /** Options of the commands that talk to a model without a prompt (`info`, and any like it). */
 export type ProviderArgs = Flags & { offline: boolean };
+
+/** Options of `agenticraft serve`: the provider flags of `stream`, and where to listen (default 127.0.0.1:8787). */
+export type ServeArgs = ProviderArgs;
 
 /** The parsed command line: `stream` has its prompt; every other command, its flags. */
 export type Command =

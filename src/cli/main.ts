@@ -27,6 +27,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return await runInfo(command.args, io);
       case "emulator":
         return await runEmulator(command.args, io);
+      case "serve":
+        return await (await import("./serve-command.js")).runServe(command.args, io);
     }
   } catch (error) {
     // A ConfigurationError out of a command comes before it printed or started anything: bad usage.
