@@ -3,6 +3,7 @@
  * (`event` = the chunk type, `data` = the chunk as JSON), then `done`, or `error` with the partial text.
  */
 import type { ChunkType, StreamChunk } from "../stream/chunk.js";
+import { isChunkStream } from "../stream/chunk-stream.js";
 import { AgentError, ProviderError, StreamInterruptedError, isAbortError, type InterruptReason } from "../stream/errors.js";
 
 /** One server-sent event of a stream: `id` unique and ordered within the stream, `data` JSON. */
@@ -113,8 +114,8 @@ export function openEvents(source: AsyncIterable<StreamChunk> | AsyncIterable<St
   let nextBatch: () => Promise<StreamEvent[] | undefined>;
   let close: () => void;
   const batches = iterator as { nextBatch?: () => Promise<StreamEvent[] | undefined> };
-  if (typeof batches.nextBatch === "function") {
-    // A followed resumable stream: whole store reads at once.
+  if (!isChunkStream(iterator) && typeof batches.nextBatch === "function") {
+    // A followed resumable stream: whole store reads at once (a ChunkStream's nextBatch yields chunks, not events).
     nextBatch = async () => {
       if (ended) return undefined;
       const batch = await batches.nextBatch!();

@@ -7,7 +7,7 @@ import { cli } from "../support/cli.js";
 
 const CASES: Array<[string[], RegExp]> = [
   [["stream", "hi", "--timeout", "-5"], /^agenticraft: --timeout must be a positive number of milliseconds, got -5$/m],
-  [["stream", "hi", "--port", "5"], /^agenticraft: --port is not an option of "stream" \(it belongs to emulator\)$/m],
+  [["stream", "hi", "--port", "5"], /^agenticraft: --port is not an option of "stream" \(it belongs to emulator, serve\)$/m],
   [["info", "--fault", "status=500"], /^agenticraft: --fault is not an option of "info"/m],
   [["stream", "hi", "--bogus"], /^agenticraft: --bogus is not an option of "stream"; its options are --provider, /m],
   [["stream", ""], /^agenticraft: the prompt is empty/m],

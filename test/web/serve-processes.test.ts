@@ -18,10 +18,16 @@ const post = (url: string, prompt: string) =>
   fetch(`${url}/api/stream`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt }) });
 
 test("serve flags: --port, --host and the provider flags of stream", () => {
-  assert.deepEqual(parseCommand(["serve"]), { name: "serve", args: { offline: false, thinking: false, port: 8787, host: "127.0.0.1" } });
+  // Only the flags given; runServe listens on 127.0.0.1:8787 by default.
+  assert.deepEqual(parseCommand(["serve"]), { name: "serve", args: { offline: false } });
   assert.deepEqual(parseCommand(["serve", "--port", "0", "--host", "0.0.0.0", "--provider", "anthropic", "--model", "m", "--base-url", "http://127.0.0.1:1", "--thinking"]), {
     name: "serve",
     args: { offline: false, thinking: true, port: 0, host: "0.0.0.0", provider: "anthropic", model: "m", baseUrl: "http://127.0.0.1:1" },
+  });
+  assert.throws(() => parseCommand(["serve", "--json"]), /"--json": is not an option of "serve" \(it belongs to stream\)/);
+  assert.deepEqual(parseCommand(["serve", "--port", "9000"]), {
+    name: "serve",
+    args: { offline: false, port: 9000 },
   });
   assert.throws(() => parseCommand(["serve", "--port", "eighty"]), /--port/);
 });
