@@ -47,6 +47,7 @@ export class ResumableStreams {
   readonly #graceMs: number;
   readonly #batch: number;
   readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  #closing = false;
 
   constructor(options?: ResumableStreamsOptions) {
     this.#store = options?.store ?? createMemoryStore();
@@ -179,8 +180,27 @@ export class ResumableStreams {
     return new FollowedStream((signal) => this.#follow(id, after, signal), options?.signal);
   }
 
-  /** Yields the stream's events in the batches the store gives them, up to the end event. */
+  /**
+   * Yields the stream's events in the batches the store gives them, up to the end event. A reader caught in a
+   * store call while this instance closes ends with an `error` event, never with the store's own error (the
+   * connection closing under it); its client has every event it was given.
+   */
   async *#follow(id: string, after: string | undefined, signal: AbortSignal): AsyncGenerator<StreamEvent[], void, undefined> {
+    let lastId = after;
+    try {
+      for await (const batch of this.#followStore(id, after, signal)) {
+        lastId = batch[batch.length - 1]!.id;
+        yield batch;
+      }
+    } catch (error) {
+      if (!this.#closing) throw error;
+      // The id repeats the last one given, so a client resuming elsewhere asks for exactly what it missed.
+      const cause = new StreamInterruptedError("The server is shutting down", { reason: "aborted", partialResponse: "", cause: error });
+      yield [{ id: lastId ?? "", event: "error", data: errorData(cause, "") }];
+    }
+  }
+
+  async *#followStore(id: string, after: string | undefined, signal: AbortSignal): AsyncGenerator<StreamEvent[], void, undefined> {
     let touchedAt = 0;
     const touch = () => {
       const now = Date.now();
@@ -242,6 +262,7 @@ export class ResumableStreams {
 
   /** Stops this instance's running streams (their readers get an `error` event) and closes the store. */
   async close(): Promise<void> {
+    this.#closing = true;
     const running = [...this.#running.values()];
     for (const { controller } of running) controller.abort(new StopReason("The server is shutting down"));
     await Promise.all(running.map(({ done }) => done.catch(() => undefined)));
