@@ -103,7 +103,7 @@ export const COMMANDS = {
   serve: {
     usage: "agenticraft serve [--port 8787] [options]",
     summary: "SSE endpoints and a live playground page, streams resumable (REDIS_URL: shared by every instance)",
-    flags: [...PROVIDER_FLAGS, "port", "host", "temperature", "max-tokens", "system", "thinking"],
+    flags: [...PROVIDER_FLAGS, "port", "host", "temperature", "max-tokens", "system", "thinking", "tools"],
   },
 } as const satisfies Record<string, CommandSpec>;
 

@@ -15,6 +15,7 @@ import { createServeApp, type StreamRequest } from "../web/serve/app.js";
 import { listen } from "../web/serve/listen.js";
 import { createStreams } from "../web/serve/streams.js";
 import type { ServeArgs } from "./args.js";
+import { demoTools } from "./demo-tools.js";
 import { EXIT, resolveAgentOptions, type CliIO } from "./stream-command.js";
 
 /** Runs the server until Ctrl-C (the io signal); returns the exit code. */
@@ -26,6 +27,7 @@ export async function runServe(args: ServeArgs, io: CliIO): Promise<number> {
     ...(args.temperature === undefined ? {} : { temperature: args.temperature }),
     ...(args.maxTokens === undefined ? {} : { maxTokens: args.maxTokens }),
     ...(args.thinking ? { thinking: true } : {}),
+    ...(args.tools === true ? { tools: demoTools() } : {}),
   };
   const streams = await createStreams(io.env);
   try {

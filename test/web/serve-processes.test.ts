@@ -44,6 +44,20 @@ test("serve with no key and no base URL answers from the built-in emulator", asy
   }
 });
 
+test("serve --tools runs the demo tools: the page's stream carries the call and its result, then the answer", async () => {
+  const server = await spawnServe(["--tools"], serveEnv({}));
+  try {
+    const events = await readEvents(await post(server.url, "What time is it?"));
+    const kinds = events.map((e) => e.event).filter((kind, i, all) => kind !== all[i - 1]);
+    assert.deepEqual(kinds, ["tool_call_delta", "tool_call", "tool_result", "text", "final", "done"]);
+    const result = JSON.parse(events.find((e) => e.event === "tool_result")!.data) as { metadata: { toolResult: { name: string; isError?: boolean } } };
+    assert.equal(result.metadata.toolResult.isError, undefined);
+    assert.match(joinText(events), /Based on the tool results/);
+  } finally {
+    await server.stop();
+  }
+});
+
 describe("two serve processes on one Redis", () => {
   const prefix = uniquePrefix("serve-processes");
   let emulator: EmulatorServer;
