@@ -140,6 +140,7 @@ async function* streamStep(
         ? provider.stream(request, { signal })
         : streamFromCompletion(provider, request, { signal });
   const partial = withTools ? new Map<number, PartialJsonParser>() : undefined;
+  let attempt: number | undefined; // a healed step's attempt: a call asked again starts its partial arguments afresh
   let held: StreamChunk | undefined;
   let done = false;
   try {
@@ -155,7 +156,13 @@ async function* streamStep(
         const chunk = batch[i]!;
         const m = chunk.metadata;
         if (m.step !== step) m.step = step;
-        if (partial !== undefined && chunk.type === "tool_call_delta") addPartialArguments(partial, m.toolCall as ToolCallDelta);
+        if (partial !== undefined && chunk.type === "tool_call_delta") {
+          if (m.recovered !== attempt) {
+            attempt = m.recovered;
+            partial.clear();
+          }
+          addPartialArguments(partial, m.toolCall as ToolCallDelta);
+        }
       }
       const last = batch[batch.length - 1];
       if (last !== undefined && last.type === "final") {

@@ -19,6 +19,7 @@ import {
   responsesMeta, type ResponsesMeta,
 } from "./responses-format.js";
 import { readResponsesConversation, validateResponsesBody } from "./responses-request.js";
+import { continueAnswer, readResponsesContinuation } from "./continuation.js";
 import { BENCH_PIECES } from "./bench.js";
 import { buildAnswer, selectReply } from "./script.js";
 import { writeStream, writeWithBackpressure, type StreamOutcome } from "./stream-writer.js";
@@ -77,9 +78,10 @@ export function responsesRoutes(settings: ChatSettings, onStall: (record: Record
     await sleep(fault.delayHeadersMs ?? 0, signal);
     const attempt = countAttempt(fault, settings.attempts, ctx.path, overrides.faultHeader);
     failIfAsked(fault, attempt);
-    const conversation = readResponsesConversation(body);
+    const continuation = readResponsesContinuation(body);
+    const conversation = readResponsesConversation(continuation?.body ?? body);
     const meta = responsesMeta(conversation, body, pacing);
-    const answer = buildAnswer(overrides.reply ?? selectReply(settings.script, conversation.prompt), conversation);
+    const answer = continueAnswer(buildAnswer(overrides.reply ?? selectReply(settings.script, conversation.prompt), conversation), continuation, overrides.restartWords);
     const { events, final } = responsesEvents(answer, meta);
     const frames = events.map((e, i): Frame => ({ data: encodeEvent(e.payload, i), content: e.content }));
     const entry: StoredResponse = {
