@@ -71,7 +71,8 @@ export const DEFAULT_PROMPT = "Explain in three sentences why streaming makes LL
 
 const EMULATOR_DETAILS = `Per request, headers script and break the emulator (each overrides --fault, --ttft-ms, --tps):
   x-emulator-fault: ITEMS     comma-separated: status=400..599, retry-after=S, retry-after-ms=MS,
-                              fail-first=K (only the first K attempts fail; key=NAME names the counter),
+                              fail-first=K (only the first K attempts get the status or mid-stream fault;
+                              key=NAME names the counter),
                               delay-headers=MS, delay-first-byte=MS, stall-after=N [stall-ms=MS],
                               drop-after=N, error-after=N, malformed-after=N (N = content chunks sent first)
   x-emulator-reply: JSON      the answer, e.g. {"text":"Hi","toolCalls":[{"name":"f","arguments":{}}]}

@@ -236,6 +236,13 @@ describe("Agent failover", () => {
     assert.deepEqual(agent.history.map((m) => m.content), ["Tell me something", ANSWER]);
   });
 
+  test("agent.arun fails over too (each step a completion): anthropic 529 → openai's answer", async () => {
+    const agent = new Agent({ ...on("anthropic", { "x-emulator-fault": "status=529" }), fallbacks: [fallback("openai")] });
+    const result = await agent.arun("Tell me something");
+    assert.equal(result.content, ANSWER);
+    assert.equal(result.provider, "openai");
+  });
+
   test("mid-stream: anthropic drop-after=7 → ollama continues the text (instruction form, its restart removed)", async () => {
     const tag = nextCase();
     const agent = new Agent({
