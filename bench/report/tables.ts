@@ -190,8 +190,21 @@ function sseServerTables(rows: readonly Row[]): Table[] {
   ];
 }
 
+function healTables(rows: readonly Row[]): Table[] {
+  const list = rows.filter((r) => r.scenario === "heal");
+  if (list.length === 0) return [];
+  return [
+    {
+      title: `Streams that heal (median of ${list[0]!.runs} runs, each the median of its streams)`,
+      head: ["protocol", "break", "fresh TTFT ms", "break → healed ms", "ratio", "overhead ms"],
+      rows: list.map((r) => [r.protocol + status(r), r.variant, f(r.metrics.freshTtftMs, 1), f(r.metrics.breakToHealedMs, 1), f(r.metrics.ratio), f(r.metrics.overheadMs, 1)]),
+      note: "The emulator answers each request after 30 ms, then without delay; the break comes after 20 chunks. Break → healed: from the step seeing the failed attempt to the first text chunk of the continuation.",
+    },
+  ];
+}
+
 export function buildTables(rows: readonly Row[], quick: boolean): Table[] {
-  return [...cpuTables(rows), ...ttftTables(rows), ...memoryTables(rows, quick), ...concurrentTables(rows), ...toolsTables(rows), ...sseServerTables(rows)];
+  return [...cpuTables(rows), ...ttftTables(rows), ...memoryTables(rows, quick), ...concurrentTables(rows), ...toolsTables(rows), ...sseServerTables(rows), ...healTables(rows)];
 }
 
 /** Aligned plain text: text columns left, figures right. */

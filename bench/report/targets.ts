@@ -80,7 +80,19 @@ export function evaluateTargets(rows: readonly Row[], quick: boolean, textChars:
   out.push(atMost("concurrent-cpu", "Concurrent: agent CPU/chunk ≤ 1.0 × raw-fetch", agent, floor, "cpuUsPerChunk", "µs"));
   out.push(...toolTargets(rows));
   out.push(...sseServerTargets(rows));
+  out.push(...healTargets(rows));
   return out;
+}
+
+/** Issue 11: from a break to the first healed chunk ≤ 1.5 × the time to first chunk of a fresh request. */
+function healTargets(rows: readonly Row[]): TargetResult[] {
+  return rows.filter((r) => r.scenario === "heal").map((row): TargetResult => {
+    const id = `heal-${row.protocol}`;
+    const text = `Break → first healed chunk ≤ 1.5 × fresh TTFT (${row.protocol}, ${row.variant})`;
+    if (!usable(row)) return { id, text, actual: "-", goal: "-", status: "n/a" };
+    const ratio = row.metrics.ratio!;
+    return { id, text, actual: `${row.metrics.breakToHealedMs!.toFixed(1)} ms (${ratio.toFixed(2)}×)`, goal: `≤ 1.5 × ${row.metrics.freshTtftMs!.toFixed(1)} ms`, status: ratio <= 1.5 ? "PASS" : "MISS" };
+  });
 }
 
 /** Issue 8: (a) unused tools cost ≤ 2 % CPU per chunk; (b) partial arguments ≤ 5 × one JSON.parse; (c) a round ≤ 1 ms. */

@@ -11,8 +11,8 @@ import {
 } from "../providers/registry.js";
 import { missingApiKeyMessage } from "../providers/common.js";
 import { ConversationHistory } from "./history.js";
-import { validateAgentOptions, validateCallSettings, type AgentOptions, type CallSettings } from "./options.js";
-import { runAgent, type RunResult } from "./run.js";
+import { validateAgentOptions, validateCallSettings, type AgentOptions, type CallSettings, type FallbackOptions } from "./options.js";
+import { runAgent, type RunResult, type StepHealing } from "./run.js";
 import { toAgentTools, toDefinition, type AgentTool } from "./tools.js";
 
 /**
@@ -40,6 +40,10 @@ export interface ProviderInfo {
   hasApiKey: boolean;
   /** Whether the provider refuses a request without a key (the official OpenAI and Anthropic APIs). */
   apiKeyRequired: boolean;
+  /** The failover chain after this provider, in order ([] without `fallbacks`). */
+  fallbacks: Array<{ provider: string; model: string }>;
+  /** Whether a broken stream is continued by default. */
+  recover: "continue" | "off";
 }
 
 /** Options of `agent.setProvider`. */
@@ -51,6 +55,8 @@ export class Agent {
   #options: AgentOptions;
   #provider: Provider;
   #model: string;
+  /** The resolved `fallbacks`, in order. */
+  #fallbacks: Array<{ provider: Provider; model: string }>;
   readonly #history = new ConversationHistory();
   readonly #tools: Map<string, AgentTool>;
   readonly #toolDefinitions: ToolDefinition[];
@@ -64,10 +70,13 @@ export class Agent {
     const { provider, model } = resolveProvider(options);
     this.#provider = provider;
     this.#model = model;
+    this.#fallbacks = resolveFallbacks(options);
     // A warning, not an error: an agent is often built before the environment is loaded (at import, before a
     // dotenv call), and the key is read again at each request; the request itself fails clearly if it is still missing.
-    const missing = missingKey(provider);
-    if (missing !== undefined) warnOnce(missing);
+    for (const p of [provider, ...this.#fallbacks.map((f) => f.provider)]) {
+      const missing = missingKey(p);
+      if (missing !== undefined) warnOnce(missing);
+    }
   }
 
   /**
@@ -98,8 +107,20 @@ export class Agent {
       maxSteps: this.#options.maxSteps ?? DEFAULT_MAX_STEPS,
       streaming,
       ...(settings.signal === undefined ? {} : { signal: settings.signal }),
+      ...this.#healing(settings),
     });
     return run.onComplete((result) => history.addTurn(result.turn));
+  }
+
+  /** Healing of each model call when `recover` or `fallbacks` asks for it; nothing (the plain path) otherwise. */
+  #healing(settings: CallSettings): { heal?: StepHealing } {
+    const o = this.#options;
+    const continueBroken = (settings.recover ?? o.recover) === "continue";
+    if (!continueBroken && this.#fallbacks.length === 0) return {};
+    const heal: StepHealing = { fallbacks: this.#fallbacks, continueBroken };
+    if (o.maxRecoveryAttempts !== undefined) heal.maxAttempts = o.maxRecoveryAttempts + 1;
+    if (o.maxRecoveryMs !== undefined) heal.maxRecoveryMs = o.maxRecoveryMs;
+    return { heal };
   }
 
   /** The provider, the model and what they can do. */
@@ -118,6 +139,8 @@ export class Agent {
       baseUrl: p.settings.baseUrl,
       hasApiKey: p.settings.hasApiKey === true,
       apiKeyRequired: p.settings.apiKeyRequired === true,
+      fallbacks: this.#fallbacks.map((f) => ({ provider: f.provider.name, model: f.model })),
+      recover: this.#options.recover ?? "off",
     };
   }
 
@@ -140,11 +163,13 @@ export class Agent {
     }
     validateAgentOptions(next);
     const resolved = resolveProvider(next); // throws before anything changes
+    const fallbacks = resolveFallbacks(next);
     const missing = missingKey(resolved.provider);
     if (missing !== undefined) throw new ConfigurationError("apiKey", `${missing}; the agent keeps ${this.#provider.name}`);
     this.#options = next;
     this.#provider = resolved.provider;
     this.#model = resolved.model;
+    this.#fallbacks = fallbacks;
   }
 
   /** Names of the providers an agent can use. */
@@ -204,6 +229,21 @@ function resolveProvider(options: AgentOptions): { provider: Provider; model: st
     if (options[key] !== undefined) factoryOptions[key] = options[key];
   }
   return { provider: createProvider(name, factoryOptions), model };
+}
+
+/** Each fallback resolved with the registry, with the agent's timeout and maxRetries; a bad one is a ConfigurationError naming `fallbacks[i]`. */
+function resolveFallbacks(options: AgentOptions): Array<{ provider: Provider; model: string }> {
+  return (options.fallbacks ?? []).map((entry: FallbackOptions, i) => {
+    const own: AgentOptions = { provider: entry.provider };
+    for (const key of ["model", "apiKey", "baseUrl", "providerOptions"] as const) if (entry[key] !== undefined) (own as Record<string, unknown>)[key] = entry[key];
+    for (const key of ["timeout", "maxRetries"] as const) if (options[key] !== undefined) own[key] = options[key];
+    try {
+      return resolveProvider(own);
+    } catch (error) {
+      const problem = error instanceof ConfigurationError ? `${error.option}: ${error.message.replace(/^Invalid option "[^"]*": /, "")}` : (error as Error).message;
+      throw new ConfigurationError(`fallbacks[${i}]`, problem, { cause: error });
+    }
+  });
 }
 
 /** The missing-key message for a provider that needs a key and has none, else undefined. */

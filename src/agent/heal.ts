@@ -4,6 +4,7 @@
  * answer. The run calls it once per model call (see `healStep`); recovery rules live in recovery.ts,
  * restart removal in overlap.ts.
  */
+import { sumUsage } from "../stream/accumulate.js";
 import { makeChunk, type StreamChunk, type Usage } from "../stream/chunk.js";
 import { ChunkStream } from "../stream/chunk-stream.js";
 import { StreamInterruptedError, type StreamAttempt } from "../stream/errors.js";
@@ -12,7 +13,6 @@ import { OverlapRemover } from "./overlap.js";
 import {
   PartialAnswerTracker,
   WhitespaceJoin,
-  addUsage,
   continuationForm,
   planRecovery,
   recoveryAction,
@@ -61,7 +61,8 @@ export interface HealOptions extends RecoveryLimits {
 const defaultOpen: NonNullable<HealOptions["open"]> = (link, request, { signal }) => link.provider.stream(request, { signal });
 
 /**
- * Yields the chunks of one step, healed: on attempt 1 the provider's chunks pass through untouched; after a
+ * Yields the chunks of one step, healed: on attempt 1 the provider's chunks pass through untouched (as the
+ * batches a {@link ChunkStream} read them in, so the run forwards them as cheaply as the plain path); after a
  * recovery, chunks carry `metadata.recovered` (the attempt number) and `chunkIndex` goes on counting, text
  * is cut so nothing is repeated (overlap removal for the instruction form, the cut whitespace for the
  * prefill form), and the final chunk's usage sums every attempt. Returns the step's whole answer.
@@ -70,7 +71,7 @@ const defaultOpen: NonNullable<HealOptions["open"]> = (link, request, { signal }
  * provider stream (the same chunks, the same errors). Failures it does not recover are thrown unchanged
  * on attempt 1 and as a `StreamInterruptedError` with the whole partial text and `attempts` afterwards.
  */
-export async function* healStep(options: HealOptions, signal: AbortSignal): AsyncGenerator<StreamChunk, CompletionResult | undefined> {
+export async function* healStep(options: HealOptions, signal: AbortSignal): AsyncGenerator<StreamChunk | StreamChunk[], CompletionResult | undefined> {
   const { chain } = options;
   if (chain.length === 0) throw new RangeError("healStep needs at least one provider in its chain");
   const open = options.open ?? defaultOpen;
@@ -109,6 +110,22 @@ export async function* healStep(options: HealOptions, signal: AbortSignal): Asyn
     };
     const stream = open(link, request, { attempt, signal });
     try {
+      if (attempt === 1 && stream instanceof ChunkStream) {
+        // The first attempt passes through untouched: forward whole batches (one network read each), as the plain run does.
+        for (;;) {
+          const batch = await stream.nextBatch();
+          if (batch === undefined) break;
+          for (let i = 0; i < batch.length; i++) {
+            const chunk = batch[i]!;
+            if (chunk.type === "final") continue;
+            produced = true;
+            tracker.observe(chunk);
+          }
+          yielded += batch.length;
+          yield batch;
+        }
+        return stream.result as CompletionResult | undefined;
+      }
       let final: StreamChunk | undefined;
       for await (const chunk of stream) {
         let out: StreamChunk | undefined = chunk;
@@ -148,7 +165,7 @@ export async function* healStep(options: HealOptions, signal: AbortSignal): Asyn
         tracker.observe(held);
         yield held;
       }
-      usage = addUsage(usage, final?.metadata.usage ?? stream.result?.usage);
+      usage = sumUsage(usage, final?.metadata.usage ?? stream.result?.usage);
       if (final !== undefined) {
         const last = relabel(final, "");
         if (usage !== undefined) last.metadata.usage = usage;
@@ -160,7 +177,7 @@ export async function* healStep(options: HealOptions, signal: AbortSignal): Asyn
       if (request.model !== "") record.model = request.model;
       attempts.push(record);
       options.onAttempt?.(record);
-      usage = addUsage(usage, tracker.takeUsage());
+      usage = sumUsage(usage, tracker.takeUsage());
       const giveUp = () => (attempt === 1 ? error : exhausted(attempts, tracker.text));
       if (signal.aborted) throw giveUp();
       let action = recoveryAction(error);

@@ -27,6 +27,31 @@ export interface AgentOptions {
   thinking?: boolean | { budgetTokens: number };
   /** Extra options handed to the provider factory as they are (e.g. the mock provider's `responses`). */
   providerOptions?: Record<string, unknown>;
+  /**
+   * `"continue"`: a model call that breaks after some output (error event, dropped connection, idle timeout)
+   * is continued from exactly the partial answer, on the next fallback if there is one. Default `"off"`.
+   */
+  recover?: RecoverMode;
+  /** Providers to hand over to, in order, when a call fails before its first chunk (and, with `recover`, after it). */
+  fallbacks?: FallbackOptions[];
+  /** Most recoveries of one model call, failovers included (default 3). */
+  maxRecoveryAttempts?: number;
+  /** Most milliseconds from a call's first failure to the start of its last recovery (default 30 000). */
+  maxRecoveryMs?: number;
+}
+
+/** Whether a broken stream is continued (`"continue"`) or ends the run (`"off"`). */
+export type RecoverMode = "continue" | "off";
+
+/** One provider of the failover chain; timeout and maxRetries are the agent's. */
+export interface FallbackOptions {
+  /** A registered provider name or a provider object. */
+  provider: string | Provider;
+  /** Default: the provider's default model. */
+  model?: string;
+  apiKey?: string;
+  baseUrl?: string;
+  providerOptions?: Record<string, unknown>;
 }
 
 /** Per-call options of `agent.stream` and `agent.arun`. */
@@ -36,13 +61,17 @@ export interface CallSettings {
   /** Aborts the call: the stream throws `StreamInterruptedError` with reason "aborted". */
   signal?: AbortSignal;
   thinking?: boolean | { budgetTokens: number };
+  /** Overrides the agent's `recover` for this call. */
+  recover?: RecoverMode;
 }
 
 const AGENT_KEYS = new Set<string>([
   "name", "instructions", "model", "provider", "apiKey", "baseUrl", "temperature", "maxTokens",
   "timeout", "maxRetries", "tools", "thinking", "providerOptions", "maxSteps",
+  "recover", "fallbacks", "maxRecoveryAttempts", "maxRecoveryMs",
 ]);
-const CALL_KEYS = new Set<string>(["temperature", "maxTokens", "signal", "thinking"]);
+const CALL_KEYS = new Set<string>(["temperature", "maxTokens", "signal", "thinking", "recover"]);
+const FALLBACK_KEYS = new Set<string>(["provider", "model", "apiKey", "baseUrl", "providerOptions"]);
 
 /** Throws a `ConfigurationError` naming the first bad option. */
 export function validateAgentOptions(options: AgentOptions): void {
@@ -74,6 +103,44 @@ export function validateAgentOptions(options: AgentOptions): void {
   if (options.providerOptions !== undefined && (typeof options.providerOptions !== "object" || options.providerOptions === null)) {
     throw new ConfigurationError("providerOptions", "must be an object");
   }
+  validateRecover(options.recover);
+  if (options.fallbacks !== undefined) validateFallbacks(options.fallbacks);
+  if (options.maxRecoveryAttempts !== undefined && !(Number.isInteger(options.maxRecoveryAttempts) && options.maxRecoveryAttempts >= 0)) {
+    throw new ConfigurationError("maxRecoveryAttempts", `must be a non-negative integer, got ${describe(options.maxRecoveryAttempts)}`);
+  }
+  if (options.maxRecoveryMs !== undefined && !(isFiniteNumber(options.maxRecoveryMs) && options.maxRecoveryMs >= 0)) {
+    throw new ConfigurationError("maxRecoveryMs", `must be a non-negative number of milliseconds, got ${describe(options.maxRecoveryMs)}`);
+  }
+}
+
+function validateRecover(recover: unknown): void {
+  if (recover !== undefined && recover !== "continue" && recover !== "off") {
+    throw new ConfigurationError("recover", `must be "continue" or "off", got ${describe(recover)}`);
+  }
+}
+
+/** The shape of each fallback; the registry checks the names when the agent resolves them. */
+function validateFallbacks(fallbacks: unknown): void {
+  if (!Array.isArray(fallbacks)) throw new ConfigurationError("fallbacks", "must be an array of { provider, model }");
+  fallbacks.forEach((entry: unknown, i) => {
+    const name = `fallbacks[${i}]`;
+    if (typeof entry !== "object" || entry === null) throw new ConfigurationError(name, `must be an object { provider, model }, got ${describe(entry)}`);
+    for (const key of Object.keys(entry)) {
+      if (!FALLBACK_KEYS.has(key)) throw new ConfigurationError(`${name}.${key}`, `unknown option; known options are ${[...FALLBACK_KEYS].join(", ")}`);
+    }
+    const e = entry as Record<string, unknown>;
+    if (!(typeof e.provider === "string" && e.provider !== "") && !isProvider(e.provider)) {
+      throw new ConfigurationError(`${name}.provider`, `must be a provider name or a provider object, got ${describe(e.provider)}`);
+    }
+    optionalString(e, "model", true, `${name}.model`);
+    optionalString(e, "apiKey", false, `${name}.apiKey`);
+    if (e.baseUrl !== undefined && (typeof e.baseUrl !== "string" || !URL.canParse(e.baseUrl))) {
+      throw new ConfigurationError(`${name}.baseUrl`, `must be an absolute URL, got ${describe(e.baseUrl)}`);
+    }
+    if (e.providerOptions !== undefined && (typeof e.providerOptions !== "object" || e.providerOptions === null)) {
+      throw new ConfigurationError(`${name}.providerOptions`, "must be an object");
+    }
+  });
 }
 
 /** Throws a `ConfigurationError` naming the first bad per-call option. */
@@ -84,6 +151,7 @@ export function validateCallSettings(settings: CallSettings): void {
   if (settings.signal !== undefined && !(settings.signal instanceof AbortSignal)) {
     throw new ConfigurationError("signal", "must be an AbortSignal");
   }
+  validateRecover(settings.recover);
 }
 
 function validateSampling(options: { temperature?: unknown; maxTokens?: unknown; thinking?: unknown }): void {
@@ -115,11 +183,11 @@ function rejectUnknown(options: object, known: Set<string>): void {
   }
 }
 
-function optionalString(options: object, key: string, nonEmpty = false): void {
+function optionalString(options: object, key: string, nonEmpty = false, name = key): void {
   const value = (options as Record<string, unknown>)[key];
   if (value === undefined) return;
   if (typeof value !== "string" || (nonEmpty && value.trim() === "")) {
-    throw new ConfigurationError(key, `must be a ${nonEmpty ? "non-empty " : ""}string, got ${describe(value)}`);
+    throw new ConfigurationError(name, `must be a ${nonEmpty ? "non-empty " : ""}string, got ${describe(value)}`);
   }
 }
 

@@ -3,6 +3,7 @@
  * answer of a broken step is, and the request that asks a provider to continue it. No I/O here: the step
  * helper (heal.ts) and the run call these.
  */
+import { AnswerAccumulator } from "../stream/accumulate.js";
 import type { StreamChunk, ToolCall, Usage } from "../stream/chunk.js";
 import { AgentError, ConfigurationError, ProviderError, StreamInterruptedError } from "../stream/errors.js";
 import type { ChatMessage, ContinuationForm, Provider, ProviderRequest } from "../providers/provider.js";
@@ -55,15 +56,15 @@ export interface PartialAnswer {
 
 /**
  * Folds a step's chunks into its {@link PartialAnswer}, plus the usage reported so far, so a broken step
- * knows what to keep. (A small fold of its own until the run's accumulator lands; it reads the same chunks.)
+ * knows what to keep. The answer itself is the run's one fold ({@link AnswerAccumulator}); this adds what only
+ * recovery needs: whether the reasoning block was finished, whether anything was handed on, and usage that a
+ * broken stream reported before its final chunk.
  */
 export class PartialAnswerTracker {
-  #text = "";
-  #thinking = "";
-  #signature: string | undefined;
-  #redacted: string[] = [];
+  readonly #answer = new AnswerAccumulator();
   #thinkingDone = false;
-  readonly #toolCalls: ToolCall[] = [];
+  /** Whether reasoning text or a redacted block arrived (the block a later chunk closes). */
+  #sawThinking = false;
   #usage: Usage | undefined;
   /** Chunks observed, of any type but `final`. */
   #chunks = 0;
@@ -75,34 +76,26 @@ export class PartialAnswerTracker {
     switch (chunk.type) {
       case "text":
         this.#chunks++;
-        this.#text += chunk.content;
         if (chunk.content !== "") this.#closeThinking();
         break;
       case "thinking":
         this.#chunks++;
-        if (meta.thinking !== undefined) this.#thinking += meta.thinking;
-        if (meta.signature !== undefined) {
-          this.#signature = (this.#signature ?? "") + meta.signature;
-          this.#thinkingDone = true;
-        }
-        if (meta.redactedThinking !== undefined) this.#redacted.push(meta.redactedThinking);
+        if (meta.thinking || meta.redactedThinking !== undefined) this.#sawThinking = true;
+        if (meta.signature !== undefined) this.#thinkingDone = true;
         break;
       case "tool_call_delta":
-        this.#chunks++;
-        this.#closeThinking();
-        break;
       case "tool_call":
         this.#chunks++;
         this.#closeThinking();
-        if (meta.toolCall !== undefined && "arguments" in meta.toolCall) this.#toolCalls.push(meta.toolCall);
         break;
       default:
-        break;
+        return; // final and tool_result chunks are not part of the partial answer
     }
+    this.#answer.add(chunk);
   }
 
   #closeThinking(): void {
-    if (this.#thinking !== "" || this.#redacted.length > 0) this.#thinkingDone = true;
+    if (this.#sawThinking) this.#thinkingDone = true;
   }
 
   /** True once any chunk of the answer (text, thinking or tool call) was handed on. */
@@ -112,7 +105,7 @@ export class PartialAnswerTracker {
 
   /** The text handed on so far. */
   get text(): string {
-    return this.#text;
+    return this.#answer.text;
   }
 
   /** The latest usage a chunk reported (a broken stream's usage so far, when its provider sent any). */
@@ -122,11 +115,12 @@ export class PartialAnswerTracker {
 
   /** The partial answer to keep. */
   partial(): PartialAnswer {
-    const finished = this.#thinkingDone && (this.#thinking !== "" || this.#redacted.length > 0);
-    const thinking: PartialAnswer["thinking"] = finished ? { text: this.#thinking } : undefined;
-    if (thinking !== undefined && this.#signature !== undefined) thinking.signature = this.#signature;
-    if (thinking !== undefined && this.#redacted.length > 0) thinking.redacted = [...this.#redacted];
-    return { text: this.#text, thinking, toolCalls: [...this.#toolCalls] };
+    const answer = this.#answer.result();
+    const has = answer.thinking !== undefined || answer.redactedThinking !== undefined;
+    const thinking: PartialAnswer["thinking"] = this.#thinkingDone && has ? { text: answer.thinking ?? "" } : undefined;
+    if (thinking !== undefined && answer.thinkingSignature !== undefined) thinking.signature = answer.thinkingSignature;
+    if (thinking !== undefined && answer.redactedThinking !== undefined) thinking.redacted = answer.redactedThinking;
+    return { text: answer.content, thinking, toolCalls: answer.toolCalls };
   }
 
   /** Forgets the usage seen (after it was added to the step's total). */
@@ -198,21 +192,6 @@ export function planRecovery(request: ProviderRequest, partial: PartialAnswer, f
     request: { ...request, messages: [...request.messages, assistant, instruction] },
     trimmedWhitespace: "",
   };
-}
-
-/** Adds two usages field by field (a healed step's usage is the sum of its attempts). */
-export function addUsage(a: Usage | undefined, b: Usage | undefined): Usage | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  const sum: Usage = {
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    totalTokens: a.totalTokens + b.totalTokens,
-  };
-  for (const key of ["cachedInputTokens", "reasoningTokens", "cacheCreationInputTokens", "cacheReadInputTokens"] as const) {
-    if (a[key] !== undefined || b[key] !== undefined) sum[key] = (a[key] ?? 0) + (b[key] ?? 0);
-  }
-  return sum;
 }
 
 /**

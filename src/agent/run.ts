@@ -7,6 +7,7 @@ import type { ChatMessage, CompletionResult, Provider, ProviderRequest } from ".
 import { assistantMessage, toolMessage } from "./history.js";
 import { PartialJsonParser } from "./partial-json.js";
 import { executeToolCalls } from "./execute-tools.js";
+import { healStep, type ChainLink, type RecoveryLimits } from "./heal.js";
 import type { AgentTool } from "./tools.js";
 
 /** One model call of a run and what its tool calls returned. */
@@ -36,6 +37,16 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** false: each step is one `complete()` call, its answer streamed whole (agent.arun). */
   streaming: boolean;
+  /** Healing of every model call (set when `recover` or `fallbacks` is configured); absent, each step is the bare provider stream. */
+  heal?: StepHealing;
+}
+
+/** How a run heals a broken model call (issue 11): see heal.ts. */
+export interface StepHealing extends RecoveryLimits {
+  /** The providers after the run's own, in order, each with its model. */
+  fallbacks: ReadonlyArray<{ provider: Provider; model: string }>;
+  /** Continue an answer that broke after output (`recover: "continue"`); else only failover before the first chunk. */
+  continueBroken: boolean;
 }
 
 /** How a step ended, which decides what the run does next. */
@@ -65,7 +76,7 @@ async function* runSteps(options: RunOptions, signal: AbortSignal, delivered: De
   for (let step = 0; ; step++) {
     const stepRequest = step === 0 ? request : { ...request, messages: [...request.messages, ...turn.slice(1)] };
     const before = usage;
-    const { response, held } = yield* streamStep(provider, stepRequest, step, before, tools.size > 0, options.streaming, signal, delivered);
+    const { response, held } = yield* streamStep(provider, stepRequest, step, before, tools.size > 0, options.streaming, options.heal, signal, delivered);
     usage = sumUsage(before, response.usage);
     const record: RunStep = { index: step, response, toolResults: [] };
     steps.push(record);
@@ -117,12 +128,19 @@ async function* streamStep(
   usageBefore: Usage | undefined,
   withTools: boolean,
   streaming: boolean,
+  heal: StepHealing | undefined,
   signal: AbortSignal,
   delivered: Delivered,
 ): AsyncGenerator<StreamChunk[], { response: CompletionResult; held: StreamChunk | undefined }> {
+  // Healing is a state of the step: the same loop reads the healed stream; without it, the provider's own.
   const inner =
-    streaming && provider.supportsStreaming ? provider.stream(request, { signal }) : streamFromCompletion(provider, request, { signal });
+    heal !== undefined
+      ? healedCall(provider, request, heal, streaming, signal)
+      : streaming && provider.supportsStreaming
+        ? provider.stream(request, { signal })
+        : streamFromCompletion(provider, request, { signal });
   const partial = withTools ? new Map<number, PartialJsonParser>() : undefined;
+  let attempt: number | undefined; // a healed step's attempt: a call asked again starts its partial arguments afresh
   let held: StreamChunk | undefined;
   let done = false;
   try {
@@ -138,7 +156,13 @@ async function* streamStep(
         const chunk = batch[i]!;
         const m = chunk.metadata;
         if (m.step !== step) m.step = step;
-        if (partial !== undefined && chunk.type === "tool_call_delta") addPartialArguments(partial, m.toolCall as ToolCallDelta);
+        if (partial !== undefined && chunk.type === "tool_call_delta") {
+          if (m.recovered !== attempt) {
+            attempt = m.recovered;
+            partial.clear();
+          }
+          addPartialArguments(partial, m.toolCall as ToolCallDelta);
+        }
       }
       const last = batch[batch.length - 1];
       if (last !== undefined && last.type === "final") {
@@ -163,6 +187,19 @@ async function* streamStep(
   return { response, held };
 }
 
+/** One model call over the failover chain, continued after a break when asked (heal.ts); its first attempt's batches pass through whole. */
+function healedCall(provider: Provider, request: ProviderRequest, heal: StepHealing, streaming: boolean, signal: AbortSignal): ChunkStream<CompletionResult> {
+  const chain: ChainLink[] = [{ provider }, ...heal.fallbacks];
+  const open = (link: ChainLink, req: ProviderRequest, context: { signal: AbortSignal }) => {
+    const p = link.provider as Provider; // the run's links are whole providers
+    return streaming && p.supportsStreaming ? p.stream(req, { signal: context.signal }) : streamFromCompletion(p, req, { signal: context.signal });
+  };
+  const options: Parameters<typeof healStep>[0] = { request, chain, continueBroken: heal.continueBroken, open };
+  if (heal.maxAttempts !== undefined) options.maxAttempts = heal.maxAttempts;
+  if (heal.maxRecoveryMs !== undefined) options.maxRecoveryMs = heal.maxRecoveryMs;
+  return new ChunkStream<CompletionResult>((s) => healStep(options, s), signal);
+}
+
 function addPartialArguments(parsers: Map<number, PartialJsonParser>, delta: ToolCallDelta): void {
   let parser = parsers.get(delta.index);
   if (parser === undefined) {
@@ -179,8 +216,9 @@ function toolResultChunk(result: ToolResult, context: { provider: string; model:
 /** A step's interruption carries only that step's text; the run's carries all text the consumer got. */
 function withRunText(error: unknown, text: string): unknown {
   if (!(error instanceof StreamInterruptedError) || error.partialResponse === text) return error;
-  const out = new StreamInterruptedError(error.message, { reason: error.reason, partialResponse: text, cause: error.cause });
-  return out;
+  const options: ConstructorParameters<typeof StreamInterruptedError>[1] = { reason: error.reason, partialResponse: text, cause: error.cause };
+  if (error.attempts !== undefined) options.attempts = error.attempts;
+  return new StreamInterruptedError(error.message, options);
 }
 
 function aborted(provider: string, text: string, cause: unknown): StreamInterruptedError {

@@ -7,9 +7,9 @@
 import { parseArgs } from "node:util";
 import { ConfigurationError } from "../stream/errors.js";
 
-/** One flag: `string` and `number` take a value (`--flag V` or `--flag=V`), `boolean` takes none. */
+/** One flag: `string` and `number` take a value (`--flag V` or `--flag=V`), `boolean` takes none, `list` is a string given any number of times. */
 export interface FlagSpec {
-  kind: "string" | "number" | "boolean";
+  kind: "string" | "number" | "boolean" | "list";
   /** The value's placeholder in help, e.g. "MS". */
   value?: string;
   help: string;
@@ -39,13 +39,15 @@ export const FLAGS = {
   tps: { kind: "number", value: "N", help: "tokens per second (default 200; 0 = no delay)" },
   fault: { kind: "string", value: "ITEMS", help: "a fault for every chat request, in x-emulator-fault's grammar, e.g. status=429,fail-first=1" },
   "require-key": { kind: "string", value: "KEY", help: "answer 401 unless a request carries this API key", option: "requireApiKey" },
+  recover: { kind: "boolean", help: "continue an answer whose stream breaks (error, dropped connection, idle timeout) from where it stopped" },
+  fallback: { kind: "list", value: "P:M", help: "hand over to this provider:model when the provider fails (repeatable, in order), e.g. ollama:llama3.2", option: "fallbacks" },
 } as const satisfies Record<string, FlagSpec>;
 
 /** A flag's name, e.g. "max-tokens". */
 export type FlagName = keyof typeof FLAGS;
 
 type CamelCase<S extends string> = S extends `${infer A}-${infer B}` ? `${A}${Capitalize<CamelCase<B>>}` : S;
-type ValueOf<K> = K extends "boolean" ? boolean : K extends "number" ? number : string;
+type ValueOf<K> = K extends "boolean" ? boolean : K extends "number" ? number : K extends "list" ? string[] : string;
 
 /** Parsed flag values by camelCase name (`--max-tokens 5` → `{ maxTokens: 5 }`); only flags that were given. */
 export type Flags = { -readonly [F in FlagName as CamelCase<F>]?: ValueOf<(typeof FLAGS)[F]["kind"]> };
@@ -69,7 +71,8 @@ export const DEFAULT_PROMPT = "Explain in three sentences why streaming makes LL
 
 const EMULATOR_DETAILS = `Per request, headers script and break the emulator (each overrides --fault, --ttft-ms, --tps):
   x-emulator-fault: ITEMS     comma-separated: status=400..599, retry-after=S, retry-after-ms=MS,
-                              fail-first=K (only the first K attempts fail; key=NAME names the counter),
+                              fail-first=K (only the first K attempts get the status or mid-stream fault;
+                              key=NAME names the counter),
                               delay-headers=MS, delay-first-byte=MS, stall-after=N [stall-ms=MS],
                               drop-after=N, error-after=N, malformed-after=N (N = content chunks sent first)
   x-emulator-reply: JSON      the answer, e.g. {"text":"Hi","toolCalls":[{"name":"f","arguments":{}}]}
@@ -86,7 +89,7 @@ export const COMMANDS = {
   stream: {
     usage: 'agenticraft stream ["prompt"] [options]',
     summary: "stream an answer (a built-in prompt when none is given)",
-    flags: [...PROVIDER_FLAGS, "temperature", "max-tokens", "system", "thinking", "json", "tools"],
+    flags: [...PROVIDER_FLAGS, "temperature", "max-tokens", "system", "thinking", "json", "tools", "recover", "fallback"],
     positional: "prompt",
   },
   info: {
@@ -231,7 +234,7 @@ export function usageMessage(error: ConfigurationError): string {
   const problem = error.message.replace(/^Invalid option "[^"]*": /, "");
   if (error.option.startsWith("--")) return `${error.option} ${problem}`;
   if (error.option === "command" || error.option === "prompt") return problem;
-  const flag = flagForOption(error.option);
+  const flag = flagForOption(error.option.replace(/\[\d+\].*$/, "")); // "fallbacks[1].model" → --fallback
   return flag === undefined ? error.message : `--${flag} ${problem}`;
 }
 
@@ -244,7 +247,7 @@ export function flagForOption(option: string): FlagName | undefined {
 }
 
 function readFlags(command: CommandName, spec: CommandSpec, given: Array<{ name: string; raw: string; value: string | undefined; inline: boolean }>): Flags {
-  const flags: Record<string, string | number | boolean> = {};
+  const flags: Record<string, string | number | boolean | string[]> = {};
   for (const { name, raw, value, inline } of given) {
     if (!isFlag(name) || raw !== `--${name}`) {
       throw new ConfigurationError(raw, `is not an option of "${command}"; its options are ${spec.flags.map((f) => `--${f}`).join(", ")}`);
@@ -255,7 +258,7 @@ function readFlags(command: CommandName, spec: CommandSpec, given: Array<{ name:
     }
     const flag: FlagSpec = FLAGS[name];
     const key = camelCase(name);
-    if (key in flags) throw new ConfigurationError(raw, "is given twice");
+    if (key in flags && flag.kind !== "list") throw new ConfigurationError(raw, "is given twice");
     if (flag.kind === "boolean") {
       if (inline) throw new ConfigurationError(raw, `takes no value, got ${JSON.stringify(value)}`);
       flags[key] = true;
@@ -266,6 +269,9 @@ function readFlags(command: CommandName, spec: CommandSpec, given: Array<{ name:
       const number = Number(value);
       if (value.trim() === "" || !Number.isFinite(number)) throw new ConfigurationError(raw, `must be a number, got ${JSON.stringify(value)}`);
       flags[key] = number;
+    } else if (flag.kind === "list") {
+      if (value.trim() === "") throw new ConfigurationError(raw, `needs a value${flag.value === undefined ? "" : ` (${raw} ${flag.value})`}`);
+      flags[key] = [...((flags[key] as string[] | undefined) ?? []), value];
     } else {
       if (flag.choices !== undefined && !flag.choices.includes(value)) {
         throw new ConfigurationError(raw, `must be one of ${flag.choices.join(", ")}, got ${JSON.stringify(value)}`);

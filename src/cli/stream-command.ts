@@ -30,6 +30,7 @@ export async function runStream(args: StreamArgs, io: CliIO): Promise<number> {
   if (args.maxTokens !== undefined) call.maxTokens = args.maxTokens;
   if (args.thinking) call.thinking = true;
   if (args.tools === true) call.tools = demoTools();
+  if (args.recover === true) call.recover = "continue";
   const { agentOptions, emulator } = await resolveAgentOptions(args, io, call);
   try {
     const agent = new Agent(agentOptions);
@@ -97,8 +98,20 @@ export async function planProvider(args: ProviderArgs, env: NodeJS.ProcessEnv, e
     if (provider !== "openai") throw new ConfigurationError("--api", `only the openai provider has more than one API, not ${provider}`);
     agentOptions.providerOptions = { ...agentOptions.providerOptions, api: args.api };
   }
+  if (args.fallback !== undefined) agentOptions.fallbacks = args.fallback.map(parseFallback);
   validateAgentOptions(agentOptions);
   return { agentOptions, provider, emulatorHint: await emulatorHint(provider, args, env) };
+}
+
+/** `--fallback provider:model` (the model may hold colons, e.g. llama3.2:1b; without one, the provider's default). */
+function parseFallback(value: string): { provider: string; model?: string } {
+  const colon = value.indexOf(":");
+  const provider = colon < 0 ? value : value.slice(0, colon);
+  const model = colon < 0 ? "" : value.slice(colon + 1);
+  if (!listProviders().includes(provider)) {
+    throw new ConfigurationError("--fallback", `${JSON.stringify(value)} names no provider agenticraft knows; use provider:model with one of: ${listProviders().join(", ")}`);
+  }
+  return model === "" ? { provider } : { provider, model };
 }
 
 async function emulatorHint(provider: string, args: ProviderArgs, env: NodeJS.ProcessEnv): Promise<string | undefined> {
@@ -126,11 +139,26 @@ export async function resolveAgentOptions(
   extra: AgentOptions = {},
 ): Promise<{ agentOptions: AgentOptions; emulator: LocalEmulator | undefined }> {
   const plan = await planProvider(args, io.env, extra);
-  if (plan.emulatorHint === undefined) return { agentOptions: plan.agentOptions, emulator: undefined };
+  const fallbacks = await fallbacksOnEmulator(plan.agentOptions, args, io.env);
+  if (plan.emulatorHint === undefined && fallbacks === undefined) return { agentOptions: plan.agentOptions, emulator: undefined };
   const emulator = await startLocalEmulator();
-  const agentOptions: AgentOptions = { ...plan.agentOptions, baseUrl: emulator.baseUrlFor(plan.provider), apiKey: "emulator" };
+  const agentOptions: AgentOptions = { ...plan.agentOptions };
+  if (fallbacks !== undefined) {
+    agentOptions.fallbacks = fallbacks.map(({ entry, onEmulator }) => (onEmulator ? { ...entry, baseUrl: emulator.baseUrlFor(entry.provider as string), apiKey: "emulator" } : entry));
+  }
+  if (plan.emulatorHint === undefined) return { agentOptions, emulator };
+  Object.assign(agentOptions, { baseUrl: emulator.baseUrlFor(plan.provider), apiKey: "emulator" });
   io.stderr.write(`agenticraft: streaming from the built-in emulator at ${emulator.url} (${plan.provider} protocol, no network); ${plan.emulatorHint}\n`);
   return { agentOptions, emulator };
+}
+
+/** Each `--fallback` and whether the built-in emulator stands in for it (by the same rules as the provider's); undefined when none does. */
+async function fallbacksOnEmulator(options: AgentOptions, args: ProviderArgs, env: NodeJS.ProcessEnv) {
+  const entries = options.fallbacks ?? [];
+  const planned = await Promise.all(
+    entries.map(async (entry) => ({ entry, onEmulator: (await emulatorHint(entry.provider as string, { offline: args.offline }, env)) !== undefined })),
+  );
+  return planned.some((p) => p.onEmulator) ? planned : undefined;
 }
 
 /** The error's message, with what to do when nothing answers at the provider's address. */

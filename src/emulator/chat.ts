@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { writeBench, BENCH_PIECES } from "./bench.js";
 import { badRequest, EmulatorRequestError, type ErrorSpec } from "./errors.js";
-import { shouldFail, streamActions, type AttemptCounter } from "./faults.js";
+import { actionsFor, countAttempt, shouldFail, type AttemptCounter } from "./faults.js";
 import { ollamaLoadBody } from "./ollama-format.js";
 import { readOverrides } from "./overrides.js";
 import { PaceClock, sleep, untilAborted, type Pacing } from "./pacing.js";
@@ -49,9 +49,9 @@ export async function answerChat(format: ProtocolFormat, ctx: ChatContext, setti
   const fault: EmulatorFault = { ...settings.fault, ...overrides.fault };
   const pacing: Pacing = { ttftMs: overrides.ttftMs ?? settings.pacing.ttftMs, tps: overrides.tps ?? settings.pacing.tps };
   await sleep(fault.delayHeadersMs ?? 0, signal);
+  const attempt = countAttempt(fault, settings.attempts, ctx.path, overrides.faultHeader);
   if (fault.status !== undefined) {
-    const key = fault.key ?? `${ctx.path} ${overrides.faultHeader ?? "(server fault option)"}`;
-    if (shouldFail(fault, settings.attempts.next(key))) {
+    if (shouldFail(fault, attempt)) {
       const spec: ErrorSpec = { status: fault.status };
       if (fault.retryAfterMs !== undefined) spec.retryAfterMs = fault.retryAfterMs;
       // A real 429 always says when to come back; default to one second unless the fault says otherwise.
@@ -73,7 +73,7 @@ export async function answerChat(format: ProtocolFormat, ctx: ChatContext, setti
   };
   const built = buildAnswer(overrides.reply ?? selectReply(settings.script, conversation.prompt), conversation);
   const answer = continueAnswer(built, continuation, overrides.restartWords);
-  const actions = streamActions(fault);
+  const actions = actionsFor(fault, attempt);
   const common = format.commonHeaders();
 
   if (!conversation.stream) {

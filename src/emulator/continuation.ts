@@ -1,6 +1,7 @@
 /**
  * Continuing a partial answer, so a client that heals a broken stream gets exactly the rest of the answer
- * it would have had. Two request shapes are recognised, in all three protocols:
+ * it would have had. Two request shapes are recognised, in all three protocols and in the Responses API's
+ * `input` items (see {@link readResponsesContinuation}):
  *
  * - prefill: the last message is an assistant message with text. The answer continues from the end of that
  *   text, as Anthropic's Messages API does. (Anthropic refuses a final assistant message that ends in
@@ -41,7 +42,8 @@ function textOf(content: unknown): string | undefined {
   return content
     .map((part) => {
       const p = asRecord(part);
-      return p?.type === "text" ? (asString(p.text) ?? "") : "";
+      // "output_text"/"input_text": the Responses API's message parts.
+      return p?.type === "text" || p?.type === "output_text" || p?.type === "input_text" ? (asString(p.text) ?? "") : "";
     })
     .join("");
 }
@@ -100,4 +102,12 @@ export function continueAnswer(answer: Answer, continuation: ContinuationRequest
     outputTokens: textPieces.length + toolTokens,
     reasoningTokens: 0,
   };
+}
+
+/** The continuation a Responses API request asks for (the same two shapes, over its `input` items; only the instruction form is sent by clients). */
+export function readResponsesContinuation(body: Record<string, unknown>): ContinuationRequest | undefined {
+  if (!Array.isArray(body.input)) return undefined;
+  const found = readContinuation("openai", { messages: body.input });
+  if (found === undefined) return undefined;
+  return { ...found, body: { ...body, input: found.body.messages } };
 }

@@ -72,7 +72,9 @@ export function parseFaultHeader(header: string): EmulatorFault {
 
 /** Rules between items: the ones that only make sense together. */
 function crossProblem(fault: EmulatorFault): string | undefined {
-  if (fault.failFirst !== undefined && fault.status === undefined) return "fail-first needs status=…";
+  if (fault.failFirst !== undefined && fault.status === undefined && streamActions(fault).length === 0) {
+    return "fail-first needs status=… or a mid-stream fault (stall-after, drop-after, error-after, malformed-after)";
+  }
   if (fault.retryAfterSeconds !== undefined && fault.status === undefined) return "retry-after needs status=…";
   if (fault.retryAfterMs !== undefined && fault.status === undefined) return "retry-after-ms needs status=…";
   if (fault.stallMs !== undefined && fault.stallAfter === undefined) return "stall-ms needs stall-after=…";
@@ -138,4 +140,19 @@ export class AttemptCounter {
 export function shouldFail(fault: EmulatorFault, attempt: number): boolean {
   if (fault.status === undefined) return false;
   return fault.failFirst === undefined || attempt <= fault.failFirst;
+}
+
+/**
+ * The attempt number of this request under the fault's counter key (0 when nothing counts: no status and no
+ * fail-first). With `fail-first=K` only the first K attempts get the fault, mid-stream items included, so a
+ * request that continues a broken answer (same path, same header) is answered whole.
+ */
+export function countAttempt(fault: EmulatorFault, attempts: AttemptCounter, path: string, faultHeader: string | undefined): number {
+  if (fault.status === undefined && fault.failFirst === undefined) return 0;
+  return attempts.next(fault.key ?? `${path} ${faultHeader ?? "(server fault option)"}`);
+}
+
+/** The mid-stream actions this attempt gets: none once `fail-first` attempts are used up. */
+export function actionsFor(fault: EmulatorFault, attempt: number): StreamAction[] {
+  return fault.failFirst !== undefined && attempt > fault.failFirst ? [] : streamActions(fault);
 }

@@ -10,7 +10,7 @@
 import type { ServerResponse } from "node:http";
 import type { ChatContext, ChatSettings } from "./chat.js";
 import { badRequest, EmulatorRequestError, type ErrorSpec } from "./errors.js";
-import { shouldFail, streamActions } from "./faults.js";
+import { actionsFor, countAttempt, shouldFail } from "./faults.js";
 import { readOverrides } from "./overrides.js";
 import { PaceClock, sleep, untilAborted, type Pacing } from "./pacing.js";
 import type { Frame } from "./protocol.js";
@@ -19,6 +19,7 @@ import {
   responsesMeta, type ResponsesMeta,
 } from "./responses-format.js";
 import { readResponsesConversation, validateResponsesBody } from "./responses-request.js";
+import { continueAnswer, readResponsesContinuation } from "./continuation.js";
 import { BENCH_PIECES } from "./bench.js";
 import { buildAnswer, selectReply } from "./script.js";
 import { writeStream, writeWithBackpressure, type StreamOutcome } from "./stream-writer.js";
@@ -75,10 +76,12 @@ export function responsesRoutes(settings: ChatSettings, onStall: (record: Record
     const fault: EmulatorFault = { ...settings.fault, ...overrides.fault };
     const pacing: Pacing = { ttftMs: overrides.ttftMs ?? settings.pacing.ttftMs, tps: overrides.tps ?? settings.pacing.tps };
     await sleep(fault.delayHeadersMs ?? 0, signal);
-    failIfAsked(fault, settings, ctx.path, overrides.faultHeader);
-    const conversation = readResponsesConversation(body);
+    const attempt = countAttempt(fault, settings.attempts, ctx.path, overrides.faultHeader);
+    failIfAsked(fault, attempt);
+    const continuation = readResponsesContinuation(body);
+    const conversation = readResponsesConversation(continuation?.body ?? body);
     const meta = responsesMeta(conversation, body, pacing);
-    const answer = buildAnswer(overrides.reply ?? selectReply(settings.script, conversation.prompt), conversation);
+    const answer = continueAnswer(buildAnswer(overrides.reply ?? selectReply(settings.script, conversation.prompt), conversation), continuation, overrides.restartWords);
     const { events, final } = responsesEvents(answer, meta);
     const frames = events.map((e, i): Frame => ({ data: encodeEvent(e.payload, i), content: e.content }));
     const entry: StoredResponse = {
@@ -86,7 +89,7 @@ export function responsesRoutes(settings: ChatSettings, onStall: (record: Record
       doneAt: meta.startedAt + new PaceClock(pacing).totalFor(answer.thinkingPieces.length + answer.textPieces.length + answer.toolCalls.length),
     };
     if (conversation.store) keep(meta.id, entry);
-    const actions = streamActions(fault);
+    const actions = actionsFor(fault, attempt);
     const common = { "x-request-id": `req_${meta.id.slice(5, 37)}`, "openai-processing-ms": "1" };
 
     if (!conversation.stream) {
@@ -187,10 +190,8 @@ export function responsesRoutes(settings: ChatSettings, onStall: (record: Record
 }
 
 /** An injected status (`status=`, `fail-first=`), as for chat requests. */
-function failIfAsked(fault: EmulatorFault, settings: ChatSettings, path: string, faultHeader: string | undefined): void {
-  if (fault.status === undefined) return;
-  const key = fault.key ?? `${path} ${faultHeader ?? "(server fault option)"}`;
-  if (!shouldFail(fault, settings.attempts.next(key))) return;
+function failIfAsked(fault: EmulatorFault, attempt: number): void {
+  if (fault.status === undefined || !shouldFail(fault, attempt)) return;
   const spec: ErrorSpec = { status: fault.status };
   if (fault.retryAfterMs !== undefined) spec.retryAfterMs = fault.retryAfterMs;
   const seconds = fault.retryAfterSeconds ?? (fault.status === 429 && fault.retryAfterMs === undefined ? 1 : undefined);

@@ -66,7 +66,7 @@ export interface EmulatorScript {
  *     item = "status=" 400..599        answer with this HTTP status and the provider's error body
  *          | "retry-after=" seconds    `retry-after` header on that answer (default 1 for 429)
  *          | "retry-after-ms=" ms      `retry-after-ms` header too (the SDKs read it first; Anthropic's ignores 0 s)
- *          | "fail-first=" K           only the first K attempts get `status`; later ones succeed
+ *          | "fail-first=" K           only the first K attempts get `status` or the mid-stream fault; later ones succeed
  *          | "key=" name               attempt counter name (default: path + the header text)
  *          | "delay-headers=" ms       wait before sending the status line and headers
  *          | "delay-first-byte=" ms    wait after the headers before the first body byte

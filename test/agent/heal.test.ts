@@ -308,7 +308,7 @@ describe("failover", () => {
     let text = "";
     let step = await gen.next();
     while (step.done !== true) {
-      text += step.value.content;
+      for (const chunk of [step.value].flat()) text += chunk.content;
       step = await gen.next();
     }
     assert.equal(text, ANSWER);

@@ -1,10 +1,10 @@
+import { sumUsage } from "../../src/stream/accumulate.js";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   CONTINUE_INSTRUCTION,
   PartialAnswerTracker,
   WhitespaceJoin,
-  addUsage,
   continuationForm,
   planRecovery,
   recoveryAction,
@@ -168,14 +168,14 @@ describe("planRecovery", () => {
   });
 });
 
-describe("addUsage", () => {
+describe("sumUsage (a healed step sums its attempts)", () => {
   test("sums field by field, keeping optional counters present on either side", () => {
     assert.deepEqual(
-      addUsage({ inputTokens: 10, outputTokens: 3, totalTokens: 13 }, { inputTokens: 12, outputTokens: 5, totalTokens: 17, cacheReadInputTokens: 4 }),
+      sumUsage({ inputTokens: 10, outputTokens: 3, totalTokens: 13 }, { inputTokens: 12, outputTokens: 5, totalTokens: 17, cacheReadInputTokens: 4 }),
       { inputTokens: 22, outputTokens: 8, totalTokens: 30, cacheReadInputTokens: 4 },
     );
-    assert.equal(addUsage(undefined, undefined), undefined);
-    assert.deepEqual(addUsage(undefined, { inputTokens: 1, outputTokens: 1, totalTokens: 2 }), { inputTokens: 1, outputTokens: 1, totalTokens: 2 });
+    assert.equal(sumUsage(undefined, undefined), undefined);
+    assert.deepEqual(sumUsage(undefined, { inputTokens: 1, outputTokens: 1, totalTokens: 2 }), { inputTokens: 1, outputTokens: 1, totalTokens: 2 });
   });
 });
 

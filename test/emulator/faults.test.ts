@@ -140,6 +140,28 @@ test("fail-first=2 fails two attempts and lets the third through; resetAttempts(
   assert.equal((await send("ollama", "status=500,fail-first=1,key=a", false)).status, 500);
 });
 
+test("fail-first=1 with a mid-stream fault: only the first attempt breaks, the next one (same path and header) streams whole", async () => {
+  const whole = "one two three four five six seven eight".split(" ").length;
+  for (const protocol of PROTOCOLS) {
+    for (const item of ["drop-after=2", "error-after=2", "malformed-after=2"]) {
+      const fault = `${item},fail-first=1,key=mid-${protocol}-${item.replace("=", "")}`;
+      const first = await readToEnd(await send(protocol, fault));
+      const second = await readToEnd(await send(protocol, fault));
+      assert.equal(second.error, undefined, `${protocol} ${item}: the second attempt ends normally`);
+      assert.equal(contentFrames(protocol, second.text), whole, `${protocol} ${item}: the second attempt is whole`);
+      const broken = item.startsWith("drop") ? first.error !== undefined : item.startsWith("error") ? contentFrames(protocol, first.text) === 2 : first.text !== second.text;
+      assert.ok(broken, `${protocol} ${item}: the first attempt is faulted`);
+    }
+  }
+  // The Responses route counts the same way.
+  const fault = "drop-after=1,fail-first=1,key=mid-responses";
+  const body = { model: "gpt-4.1", input: "count", stream: true };
+  const first = await readToEnd(await post(`${server.openaiBaseUrl}/responses`, body, { "x-emulator-fault": fault }));
+  const second = await readToEnd(await post(`${server.openaiBaseUrl}/responses`, body, { "x-emulator-fault": fault }));
+  assert.ok(first.error !== undefined && second.error === undefined);
+  assert.ok(second.text.includes("response.completed"));
+});
+
 test("delay-headers holds the status line; delay-first-byte holds the body after the headers", async () => {
   let started = performance.now();
   const res = await send("openai", "delay-headers=150");
@@ -169,7 +191,7 @@ test("a bad x-emulator-* header is a 400 in the provider's shape that names the 
     [{ "x-emulator-fault": "drop-after=abc" }, /bad item "drop-after=abc": drop-after must be a non-negative integer/],
     [{ "x-emulator-fault": "explode=1" }, /unknown name "explode"/],
     [{ "x-emulator-fault": "status=200" }, /status must be an HTTP error status/],
-    [{ "x-emulator-fault": "fail-first=2" }, /fail-first needs status/],
+    [{ "x-emulator-fault": "fail-first=2" }, /fail-first needs status=… or a mid-stream fault/],
     [{ "x-emulator-fault": "drop-after=1,drop-after=2" }, /given twice/],
     [{ "x-emulator-reply": "{nope" }, /x-emulator-reply: not valid JSON/],
     [{ "x-emulator-reply": '{"toolCalls":[{"name":"f"}]}' }, /reply\.toolCalls\[0\]\.arguments must be a JSON object/],
