@@ -106,7 +106,7 @@ export const COMMANDS = {
   serve: {
     usage: "agenticraft serve [--port 8787] [options]",
     summary: "SSE endpoints and a live playground page, streams resumable (REDIS_URL: shared by every instance)",
-    flags: [...PROVIDER_FLAGS, "port", "host", "temperature", "max-tokens", "system", "thinking", "tools"],
+    flags: [...PROVIDER_FLAGS, "port", "host", "temperature", "max-tokens", "system", "thinking", "tools", "recover", "fallback"],
   },
 } as const satisfies Record<string, CommandSpec>;
 

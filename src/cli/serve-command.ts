@@ -28,6 +28,7 @@ export async function runServe(args: ServeArgs, io: CliIO): Promise<number> {
     ...(args.maxTokens === undefined ? {} : { maxTokens: args.maxTokens }),
     ...(args.thinking ? { thinking: true } : {}),
     ...(args.tools === true ? { tools: demoTools() } : {}),
+    ...(args.recover === true ? { recover: "continue" as const } : {}),
   };
   const streams = await createStreams(io.env);
   try {

@@ -58,6 +58,22 @@ test("serve --tools runs the demo tools: the page's stream carries the call and 
   }
 });
 
+test("serve --recover heals a stream the model breaks mid-answer: the page gets the unbroken text once", async () => {
+  // fail-first=1: only the first request breaks (after 5 chunks); the continuation streams whole.
+  const emulator = await startEmulator({ ttftMs: 0, tps: 0, fault: "drop-after=5,fail-first=1", script: { default: { text: longAnswer(40) } } });
+  const server = await spawnServe(["--recover", "--provider", "ollama", "--base-url", emulator.url], serveEnv({}));
+  try {
+    const events = await readEvents(await post(server.url, "Tell me a story"));
+    assert.equal(events.at(-1)?.event, "done", "the stream ended whole");
+    assert.equal(joinText(events), longAnswer(40), "no character repeated or lost");
+    const recovered = events.filter((e) => e.event === "text").map((e) => (JSON.parse(e.data) as { metadata: { recovered?: number } }).metadata.recovered);
+    assert.ok(recovered.includes(2), "chunks after the break carry metadata.recovered");
+  } finally {
+    await server.stop();
+    await emulator.close();
+  }
+});
+
 describe("two serve processes on one Redis", () => {
   const prefix = uniquePrefix("serve-processes");
   let emulator: EmulatorServer;
