@@ -8,7 +8,7 @@ export const HEAP_SLACK_MB = 1;
 export const RAW_HTTP_FACTOR = 1.3;
 const MB = 1024 * 1024;
 /** The peer library each protocol's memory is compared with (it keeps no text). */
-const SDK: Record<Protocol, string> = { openai: "openai-sdk", anthropic: "anthropic-sdk" };
+const SDK: Record<Protocol, string> = { openai: "openai-sdk", anthropic: "anthropic-sdk", "openai-responses": "openai-sdk" };
 
 const usable = (row: Row | undefined): row is Row => row !== undefined && row.errors.length === 0;
 
