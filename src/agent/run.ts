@@ -1,6 +1,6 @@
 import { sumUsage } from "../stream/accumulate.js";
 import { makeChunk, type StreamChunk, type ToolCallDelta, type ToolResult, type Usage } from "../stream/chunk.js";
-import { ChunkStream, type Delivered } from "../stream/chunk-stream.js";
+import { ChunkStream, type ChunkSource, type Delivered } from "../stream/chunk-stream.js";
 import { AgentError, StreamInterruptedError } from "../stream/errors.js";
 import { streamFromCompletion } from "../providers/fallback.js";
 import type { ChatMessage, CompletionResult, Provider, ProviderRequest } from "../providers/provider.js";
@@ -56,7 +56,7 @@ export function runAgent(options: RunOptions): ChunkStream<RunResult> {
   return new ChunkStream<RunResult>((signal, delivered) => runSteps(options, signal, delivered), options.signal);
 }
 
-async function* runSteps(options: RunOptions, signal: AbortSignal, delivered: Delivered): AsyncGenerator<StreamChunk[], RunResult> {
+async function* runSteps(options: RunOptions, signal: AbortSignal, delivered: Delivered): AsyncGenerator<StreamChunk | StreamChunk[] | ChunkSource, RunResult> {
   const { provider, request, tools, maxSteps } = options;
   const first = request.messages[request.messages.length - 1];
   const turn: ChatMessage[] = first === undefined ? [] : [first];
@@ -106,9 +106,15 @@ function outcomeOf(response: CompletionResult, tools: ReadonlyMap<string, AgentT
 }
 
 /**
- * Streams one model call: its batches pass through with `metadata.step` set (and, when tools are offered,
+ * Streams one model call: its chunks pass through with `metadata.step` set (and, when tools are offered,
  * `partialArguments` on each `tool_call_delta`). Its `final` chunk passes at once (usage summed with the steps
  * before) unless it says `tool_calls`: then the run decides after the step, so it is returned as `held`.
+ *
+ * The chunks a network read brought are forwarded by a {@link StepForwarder} that the run's stream pulls
+ * synchronously, so a chunk costs the consumer one promise, not a second hand-off through this generator; the
+ * generator resumes only when the provider stream needs its producer again. The provider stream keeps no text
+ * of its own: its `text` (the step's answer, its interruptions' partial text) is the run's text from where
+ * the step began.
  */
 async function* streamStep(
   provider: Provider,
@@ -119,38 +125,23 @@ async function* streamStep(
   streaming: boolean,
   signal: AbortSignal,
   delivered: Delivered,
-): AsyncGenerator<StreamChunk[], { response: CompletionResult; held: StreamChunk | undefined }> {
+): AsyncGenerator<StreamChunk | ChunkSource, { response: CompletionResult; held: StreamChunk | undefined }> {
   const inner =
     streaming && provider.supportsStreaming ? provider.stream(request, { signal }) : streamFromCompletion(provider, request, { signal });
-  const partial = withTools ? new Map<number, PartialJsonParser>() : undefined;
-  let held: StreamChunk | undefined;
+  inner.shareText(textSince(delivered));
+  const forwarder = new StepForwarder(inner, step, usageBefore, withTools);
   let done = false;
   try {
     for (;;) {
-      let batch: StreamChunk[] | undefined;
+      let next: IteratorResult<StreamChunk>;
       try {
-        batch = await inner.nextBatch();
+        next = await inner.next();
       } catch (error) {
         throw withRunText(error, delivered.text);
       }
-      if (batch === undefined) break;
-      for (let i = 0; i < batch.length; i++) {
-        const chunk = batch[i]!;
-        const m = chunk.metadata;
-        if (m.step !== step) m.step = step;
-        if (partial !== undefined && chunk.type === "tool_call_delta") addPartialArguments(partial, m.toolCall as ToolCallDelta);
-      }
-      const last = batch[batch.length - 1];
-      if (last !== undefined && last.type === "final") {
-        if (last.metadata.finishReason === "tool_calls") {
-          held = last;
-          batch.pop();
-        } else if (step > 0) {
-          const total = sumUsage(usageBefore, last.metadata.usage);
-          if (total !== undefined) last.metadata.usage = total;
-        }
-      }
-      if (batch.length > 0) yield batch;
+      if (next.done === true) break;
+      forwarder.first = forwarder.forward(next.value);
+      yield forwarder;
     }
     done = true;
   } finally {
@@ -160,7 +151,76 @@ async function* streamStep(
   if (response === undefined) {
     throw new AgentError(`${provider.name}: the stream ended without an answer (its producer returned none)`);
   }
-  return { response, held };
+  return { response, held: forwarder.held };
+}
+
+/**
+ * The run's per-chunk work on one step's chunks, as a source the run's stream pulls: `first` (the chunk the
+ * step awaited), then every chunk the provider stream has at hand, each stamped with the step.
+ */
+class StepForwarder implements ChunkSource {
+  /** The next chunk to hand out before taking more from the provider stream. */
+  first: StreamChunk | undefined;
+  /** The step's `final` chunk when it says `tool_calls`: the run decides after the step whether it passes. */
+  held: StreamChunk | undefined;
+  readonly #inner: ChunkStream<CompletionResult>;
+  readonly #step: number;
+  readonly #usageBefore: Usage | undefined;
+  readonly #partial: Map<number, PartialJsonParser> | undefined;
+
+  constructor(inner: ChunkStream<CompletionResult>, step: number, usageBefore: Usage | undefined, withTools: boolean) {
+    this.#inner = inner;
+    this.#step = step;
+    this.#usageBefore = usageBefore;
+    this.#partial = withTools ? new Map() : undefined;
+  }
+
+  nextChunk(): StreamChunk | undefined {
+    const first = this.first;
+    if (first !== undefined) {
+      this.first = undefined;
+      return first;
+    }
+    for (;;) {
+      const chunk = this.#inner.takeReady();
+      if (chunk === undefined) return undefined;
+      const out = this.forward(chunk);
+      if (out !== undefined) return out;
+    }
+  }
+
+  /** Stamps one chunk; undefined when it is the held-back `final`. */
+  forward(chunk: StreamChunk): StreamChunk | undefined {
+    const m = chunk.metadata;
+    if (m.step !== this.#step) m.step = this.#step;
+    if (chunk.type === "tool_call_delta") {
+      if (this.#partial !== undefined) addPartialArguments(this.#partial, m.toolCall as ToolCallDelta);
+    } else if (chunk.type === "final") {
+      if (m.finishReason === "tool_calls") {
+        this.held = chunk;
+        return undefined;
+      }
+      if (this.#step > 0) {
+        const total = sumUsage(this.#usageBefore, m.usage);
+        if (total !== undefined) m.usage = total;
+      }
+    }
+    return chunk;
+  }
+}
+
+/** The run's text from its current length on: a step's own text, read from the run's stream. */
+function textSince(delivered: Delivered): Delivered {
+  const start = delivered.textLength;
+  if (start === 0) return delivered;
+  return {
+    get text() {
+      return delivered.text.slice(start);
+    },
+    get textLength() {
+      return delivered.textLength - start;
+    },
+  };
 }
 
 function addPartialArguments(parsers: Map<number, PartialJsonParser>, delta: ToolCallDelta): void {
