@@ -128,7 +128,8 @@ async function* streamStep(
 ): AsyncGenerator<StreamChunk | ChunkSource, { response: CompletionResult; held: StreamChunk | undefined }> {
   const inner =
     streaming && provider.supportsStreaming ? provider.stream(request, { signal }) : streamFromCompletion(provider, request, { signal });
-  inner.shareText(textSince(delivered));
+  const stepText = new StepText(delivered);
+  inner.shareText(stepText);
   const forwarder = new StepForwarder(inner, step, usageBefore, withTools);
   let done = false;
   try {
@@ -145,6 +146,7 @@ async function* streamStep(
     }
     done = true;
   } finally {
+    stepText.end();
     if (!done) await inner.return();
   }
   const response = inner.result;
@@ -209,18 +211,30 @@ class StepForwarder implements ChunkSource {
   }
 }
 
-/** The run's text from its current length on: a step's own text, read from the run's stream. */
-function textSince(delivered: Delivered): Delivered {
-  const start = delivered.textLength;
-  if (start === 0) return delivered;
-  return {
-    get text() {
-      return delivered.text.slice(start);
-    },
-    get textLength() {
-      return delivered.textLength - start;
-    },
-  };
+/** A step's own text, read from the run's stream: from where the step began to where it ended (once it has). */
+class StepText implements Delivered {
+  readonly #run: Delivered;
+  readonly #start: number;
+  #end: number | undefined;
+
+  constructor(run: Delivered) {
+    this.#run = run;
+    this.#start = run.textLength;
+  }
+
+  get text(): string {
+    const whole = this.#run.text;
+    return this.#start === 0 && this.#end === undefined ? whole : whole.slice(this.#start, this.#end);
+  }
+
+  get textLength(): number {
+    return (this.#end ?? this.#run.textLength) - this.#start;
+  }
+
+  /** The step is over: later text of the run is not its. */
+  end(): void {
+    this.#end ??= this.#run.textLength;
+  }
 }
 
 function addPartialArguments(parsers: Map<number, PartialJsonParser>, delta: ToolCallDelta): void {
