@@ -113,8 +113,10 @@ export async function* healStep(options: HealOptions, signal: AbortSignal): Asyn
       if (attempt === 1 && stream instanceof ChunkStream) {
         // The first attempt passes through untouched: forward whole batches (one network read each), as the plain run does.
         for (;;) {
-          const batch = await stream.nextBatch();
-          if (batch === undefined) break;
+          const next = await stream.next();
+          if (next.done === true) break;
+          const batch = [next.value];
+          for (let ready = stream.takeReady(); ready !== undefined; ready = stream.takeReady()) batch.push(ready);
           for (let i = 0; i < batch.length; i++) {
             const chunk = batch[i]!;
             if (chunk.type === "final") continue;

@@ -1,6 +1,6 @@
 import { sumUsage } from "../stream/accumulate.js";
 import { makeChunk, type StreamChunk, type ToolCallDelta, type ToolResult, type Usage } from "../stream/chunk.js";
-import { ChunkStream, type Delivered } from "../stream/chunk-stream.js";
+import { ChunkStream, type ChunkSource, type Delivered } from "../stream/chunk-stream.js";
 import { AgentError, StreamInterruptedError } from "../stream/errors.js";
 import { streamFromCompletion } from "../providers/fallback.js";
 import type { ChatMessage, CompletionResult, Provider, ProviderRequest } from "../providers/provider.js";
@@ -67,7 +67,7 @@ export function runAgent(options: RunOptions): ChunkStream<RunResult> {
   return new ChunkStream<RunResult>((signal, delivered) => runSteps(options, signal, delivered), options.signal);
 }
 
-async function* runSteps(options: RunOptions, signal: AbortSignal, delivered: Delivered): AsyncGenerator<StreamChunk[], RunResult> {
+async function* runSteps(options: RunOptions, signal: AbortSignal, delivered: Delivered): AsyncGenerator<StreamChunk | StreamChunk[] | ChunkSource, RunResult> {
   const { provider, request, tools, maxSteps } = options;
   const first = request.messages[request.messages.length - 1];
   const turn: ChatMessage[] = first === undefined ? [] : [first];
@@ -117,9 +117,15 @@ function outcomeOf(response: CompletionResult, tools: ReadonlyMap<string, AgentT
 }
 
 /**
- * Streams one model call: its batches pass through with `metadata.step` set (and, when tools are offered,
+ * Streams one model call: its chunks pass through with `metadata.step` set (and, when tools are offered,
  * `partialArguments` on each `tool_call_delta`). Its `final` chunk passes at once (usage summed with the steps
  * before) unless it says `tool_calls`: then the run decides after the step, so it is returned as `held`.
+ *
+ * The chunks a network read brought are forwarded by a {@link StepForwarder} that the run's stream pulls
+ * synchronously, so a chunk costs the consumer one promise, not a second hand-off through this generator; the
+ * generator resumes only when the provider stream needs its producer again. The provider stream keeps no text
+ * of its own: its `text` (the step's answer, its interruptions' partial text) is the run's text from where
+ * the step began.
  */
 async function* streamStep(
   provider: Provider,
@@ -131,60 +137,131 @@ async function* streamStep(
   heal: StepHealing | undefined,
   signal: AbortSignal,
   delivered: Delivered,
-): AsyncGenerator<StreamChunk[], { response: CompletionResult; held: StreamChunk | undefined }> {
-  // Healing is a state of the step: the same loop reads the healed stream; without it, the provider's own.
+): AsyncGenerator<StreamChunk | ChunkSource, { response: CompletionResult; held: StreamChunk | undefined }> {
+  // Healing is a state of the step: the same forwarder reads the healed stream; without it, the provider's own.
   const inner =
     heal !== undefined
       ? healedCall(provider, request, heal, streaming, signal)
       : streaming && provider.supportsStreaming
         ? provider.stream(request, { signal })
         : streamFromCompletion(provider, request, { signal });
-  const partial = withTools ? new Map<number, PartialJsonParser>() : undefined;
-  let attempt: number | undefined; // a healed step's attempt: a call asked again starts its partial arguments afresh
-  let held: StreamChunk | undefined;
+  const stepText = new StepText(delivered);
+  inner.shareText(stepText);
+  const forwarder = new StepForwarder(inner, step, usageBefore, withTools);
   let done = false;
   try {
     for (;;) {
-      let batch: StreamChunk[] | undefined;
+      let next: IteratorResult<StreamChunk>;
       try {
-        batch = await inner.nextBatch();
+        next = await inner.next();
       } catch (error) {
         throw withRunText(error, delivered.text);
       }
-      if (batch === undefined) break;
-      for (let i = 0; i < batch.length; i++) {
-        const chunk = batch[i]!;
-        const m = chunk.metadata;
-        if (m.step !== step) m.step = step;
-        if (partial !== undefined && chunk.type === "tool_call_delta") {
-          if (m.recovered !== attempt) {
-            attempt = m.recovered;
-            partial.clear();
-          }
-          addPartialArguments(partial, m.toolCall as ToolCallDelta);
-        }
-      }
-      const last = batch[batch.length - 1];
-      if (last !== undefined && last.type === "final") {
-        if (last.metadata.finishReason === "tool_calls") {
-          held = last;
-          batch.pop();
-        } else if (step > 0) {
-          const total = sumUsage(usageBefore, last.metadata.usage);
-          if (total !== undefined) last.metadata.usage = total;
-        }
-      }
-      if (batch.length > 0) yield batch;
+      if (next.done === true) break;
+      forwarder.first = forwarder.forward(next.value);
+      yield forwarder;
     }
     done = true;
   } finally {
+    stepText.end();
     if (!done) await inner.return();
   }
   const response = inner.result;
   if (response === undefined) {
     throw new AgentError(`${provider.name}: the stream ended without an answer (its producer returned none)`);
   }
-  return { response, held };
+  return { response, held: forwarder.held };
+}
+
+/**
+ * The run's per-chunk work on one step's chunks, as a source the run's stream pulls: `first` (the chunk the
+ * step awaited), then every chunk the provider stream has at hand, each stamped with the step.
+ */
+class StepForwarder implements ChunkSource {
+  /** The next chunk to hand out before taking more from the provider stream. */
+  first: StreamChunk | undefined;
+  /** The step's `final` chunk when it says `tool_calls`: the run decides after the step whether it passes. */
+  held: StreamChunk | undefined;
+  readonly #inner: ChunkStream<CompletionResult>;
+  readonly #step: number;
+  readonly #usageBefore: Usage | undefined;
+  readonly #partial: Map<number, PartialJsonParser> | undefined;
+  /** The healed attempt whose tool-call deltas the parsers hold (undefined: the first). */
+  #attempt: number | undefined;
+
+  constructor(inner: ChunkStream<CompletionResult>, step: number, usageBefore: Usage | undefined, withTools: boolean) {
+    this.#inner = inner;
+    this.#step = step;
+    this.#usageBefore = usageBefore;
+    this.#partial = withTools ? new Map() : undefined;
+  }
+
+  nextChunk(): StreamChunk | undefined {
+    const first = this.first;
+    if (first !== undefined) {
+      this.first = undefined;
+      return first;
+    }
+    for (;;) {
+      const chunk = this.#inner.takeReady();
+      if (chunk === undefined) return undefined;
+      const out = this.forward(chunk);
+      if (out !== undefined) return out;
+    }
+  }
+
+  /** Stamps one chunk; undefined when it is the held-back `final`. */
+  forward(chunk: StreamChunk): StreamChunk | undefined {
+    const m = chunk.metadata;
+    if (m.step !== this.#step) m.step = this.#step;
+    if (chunk.type === "tool_call_delta") {
+      const partial = this.#partial;
+      if (partial !== undefined) {
+        // A healed step's later attempt asks a cut call again: its partial arguments start afresh.
+        if (m.recovered !== this.#attempt) {
+          this.#attempt = m.recovered;
+          partial.clear();
+        }
+        addPartialArguments(partial, m.toolCall as ToolCallDelta);
+      }
+    } else if (chunk.type === "final") {
+      if (m.finishReason === "tool_calls") {
+        this.held = chunk;
+        return undefined;
+      }
+      if (this.#step > 0) {
+        const total = sumUsage(this.#usageBefore, m.usage);
+        if (total !== undefined) m.usage = total;
+      }
+    }
+    return chunk;
+  }
+}
+
+/** A step's own text, read from the run's stream: from where the step began to where it ended (once it has). */
+class StepText implements Delivered {
+  readonly #run: Delivered;
+  readonly #start: number;
+  #end: number | undefined;
+
+  constructor(run: Delivered) {
+    this.#run = run;
+    this.#start = run.textLength;
+  }
+
+  get text(): string {
+    const whole = this.#run.text;
+    return this.#start === 0 && this.#end === undefined ? whole : whole.slice(this.#start, this.#end);
+  }
+
+  get textLength(): number {
+    return (this.#end ?? this.#run.textLength) - this.#start;
+  }
+
+  /** The step is over: later text of the run is not its. */
+  end(): void {
+    this.#end ??= this.#run.textLength;
+  }
 }
 
 /** One model call over the failover chain, continued after a break when asked (heal.ts); its first attempt's batches pass through whole. */

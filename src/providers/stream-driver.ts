@@ -132,7 +132,8 @@ export async function* driveStream<F>(options: {
   const body = options.response.body;
   const reader = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   // The answer is the fold of the chunks (src/stream/accumulate.ts), the same for every protocol.
-  const answer = options.answer ?? new AnswerAccumulator();
+  // Its text is read from the stream that delivered it, which keeps it anyway.
+  const answer = options.answer ?? new AnswerAccumulator(undefined, { text: delivered });
   const batch = new FrameBatch(decoder, handler, answer);
   let eof = false;
   try {

@@ -2,6 +2,16 @@ import type { FinishReason, StreamChunk, ToolCall, Usage } from "./chunk.js";
 import { TextBuffer } from "./text-buffer.js";
 import type { CompletionResult } from "../providers/provider.js";
 
+/** Options of {@link AnswerAccumulator}. */
+export interface AccumulatorOptions {
+  /**
+   * The stream that delivers the folded chunks (a `ChunkStream`'s `text`): the fold reads the answer text from
+   * it instead of keeping a copy, so the text is stored once. Every folded text chunk must have been delivered
+   * by the time the text is read (at the end of the stream, it is).
+   */
+  text?: { readonly text: string };
+}
+
 /**
  * The assistant's answer as a fold over its chunks: text, thinking (with Anthropic's signature and redacted
  * blocks), tool calls, usage, finish reason, provider, model and response id. It is the one place an answer is
@@ -13,6 +23,8 @@ import type { CompletionResult } from "../providers/provider.js";
  */
 export class AnswerAccumulator {
   readonly #text = new TextBuffer();
+  /** Where the text is read from instead of `#text` (see {@link AccumulatorOptions.text}). */
+  readonly #textSource: { readonly text: string } | undefined;
   readonly #thinking = new TextBuffer();
   #signature = "";
   #redacted: string[] = [];
@@ -25,9 +37,13 @@ export class AnswerAccumulator {
   #id: string | undefined;
 
   /** Starts empty, or from a partial answer (e.g. what a broken step delivered before a continuation). */
-  constructor(from?: Partial<CompletionResult>) {
+  constructor(from?: Partial<CompletionResult>, options: AccumulatorOptions = {}) {
+    this.#textSource = options.text;
     if (from === undefined) return;
-    if (from.content) this.#text.append(from.content);
+    if (from.content) {
+      if (this.#textSource !== undefined) throw new RangeError("AnswerAccumulator: a partial answer's content cannot be added to text read from its stream");
+      this.#text.append(from.content);
+    }
     if (from.thinking) this.#thinking.append(from.thinking);
     if (from.thinkingSignature) this.#signature = from.thinkingSignature;
     if (from.redactedThinking) this.#redacted = [...from.redactedThinking];
@@ -49,7 +65,7 @@ export class AnswerAccumulator {
     }
     switch (chunk.type) {
       case "text":
-        this.#text.append(chunk.content);
+        if (this.#textSource === undefined) this.#text.append(chunk.content);
         return;
       case "thinking":
         if (m.thinking) this.#thinking.append(m.thinking);
@@ -84,13 +100,13 @@ export class AnswerAccumulator {
 
   /** The text so far. */
   get text(): string {
-    return this.#text.toString();
+    return this.#textSource === undefined ? this.#text.toString() : this.#textSource.text;
   }
 
   /** The answer so far; before a `final` chunk its finish reason is "error" (the answer is not whole). */
   result(): CompletionResult {
     const result: CompletionResult = {
-      content: this.#text.toString(),
+      content: this.text,
       toolCalls: [...this.#toolCalls],
       finishReason: this.#finishReason ?? "error",
       provider: this.#provider ?? "unknown",

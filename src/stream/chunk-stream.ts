@@ -5,6 +5,8 @@ import { TextBuffer } from "./text-buffer.js";
 export interface Delivered {
   /** Concatenated `content` of every chunk handed to the consumer. */
   readonly text: string;
+  /** `text.length`, without building the text. */
+  readonly textLength: number;
 }
 
 /**
@@ -44,6 +46,8 @@ export class ChunkStream<R = unknown> implements AsyncIterableIterator<StreamChu
   readonly #parent: AbortSignal | undefined;
   readonly #onParentAbort: (() => void) | undefined;
   readonly #text = new TextBuffer();
+  /** Set by {@link shareText}: a forwarding stage keeps this stream's text, so it is not kept here too. */
+  #textView: Delivered | undefined;
   #batch: StreamChunk[] = NO_CHUNKS;
   #position = 0;
   #source: ChunkSource | undefined;
@@ -71,7 +75,22 @@ export class ChunkStream<R = unknown> implements AsyncIterableIterator<StreamChu
 
   /** The text handed to the consumer so far. */
   get text(): string {
-    return this.#text.toString();
+    return this.#textView === undefined ? this.#text.toString() : this.#textView.text;
+  }
+
+  /** The length of {@link text}. */
+  get textLength(): number {
+    return this.#textView === undefined ? this.#text.length : this.#textView.textLength;
+  }
+
+  /**
+   * For a stage that forwards every chunk of this stream and keeps their text itself (the agent's run): `text`
+   * is read from `view` from now on and this stream keeps no copy, so the answer text is stored once. Call it
+   * before the first chunk is delivered.
+   */
+  shareText(view: Delivered): void {
+    if (this.#text.length > 0) throw new RangeError("ChunkStream.shareText: the stream has already delivered text of its own");
+    this.#textView = view;
   }
 
   /** What the producer returned, once the stream has finished normally. */
@@ -104,17 +123,19 @@ export class ChunkStream<R = unknown> implements AsyncIterableIterator<StreamChu
   }
 
   /**
-   * For a stage that forwards this stream (the agent's run): the chunks that arrived together (the rest of
-   * the current batch, or the next one), delivered at once; undefined at the end. One promise per batch.
+   * For a stage that forwards this stream (the agent's run): the next chunk already at hand (the rest of the
+   * current batch, or the next chunk its source builds), delivered without a promise; undefined when the next
+   * one needs the producer, which `next()` then resumes. After an abort nothing more is at hand.
    */
-  async nextBatch(): Promise<StreamChunk[] | undefined> {
-    const first = await this.next();
-    if (first.done === true) return undefined;
-    const batch = this.#batch;
-    if (this.#position >= batch.length || this.#controller.signal.aborted) return [first.value];
-    const out = this.#position === 1 ? batch : batch.slice(this.#position - 1);
-    while (this.#position < batch.length) this.#deliver(batch[this.#position++]!);
-    return out;
+  takeReady(): StreamChunk | undefined {
+    if (this.#controller.signal.aborted) return undefined;
+    if (this.#position < this.#batch.length) return this.#deliver(this.#batch[this.#position++]!);
+    const source = this.#source;
+    if (source === undefined) return undefined;
+    const chunk = source.nextChunk();
+    if (chunk !== undefined) return this.#deliver(chunk);
+    this.#source = undefined;
+    return undefined;
   }
 
   async #pull(): Promise<IteratorResult<StreamChunk>> {
@@ -152,7 +173,7 @@ export class ChunkStream<R = unknown> implements AsyncIterableIterator<StreamChu
   }
 
   #deliver(chunk: StreamChunk): StreamChunk {
-    if (chunk.content.length > 0) this.#text.append(chunk.content);
+    if (chunk.content.length > 0 && this.#textView === undefined) this.#text.append(chunk.content);
     return chunk;
   }
 

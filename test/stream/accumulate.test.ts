@@ -54,3 +54,16 @@ test("usage sums over steps, keeping optional counters that any step reported", 
   });
   assert.equal(sumUsage(undefined, undefined), undefined);
 });
+
+test("with a text source the fold reads the answer text from the stream that delivered it and keeps no copy", () => {
+  const delivered = { text: "" };
+  const acc = new AnswerAccumulator(undefined, { text: delivered });
+  acc.add(makeChunk("text", "Hel", base));
+  acc.add(makeChunk("text", "lo", base));
+  assert.equal(acc.text, "", "the text is what the stream delivered, not a copy of the folded chunks");
+  delivered.text = "Hello";
+  acc.add(makeChunk("final", "", { ...base, finishReason: "stop" }));
+  assert.equal(acc.result().content, "Hello");
+  assert.equal(acc.result().finishReason, "stop");
+  assert.throws(() => new AnswerAccumulator({ content: "x" }, { text: delivered }), /partial answer's content/);
+});

@@ -138,7 +138,7 @@ export function createOpenAIResponsesProvider(options: OpenAIResponsesProviderOp
       return new ChunkStream<CompletionResult>(async function* (signal, delivered) {
         const handler = responsesFrames(request);
         // One answer across the original stream and its resumed tails.
-        const answer = new AnswerAccumulator();
+        const answer = new AnswerAccumulator(undefined, { text: delivered });
         // An abort (the caller's, `stream.abort()`, or a `break`) stops the model too, not just the socket.
         let finished = false;
         const onAbort = () => {
