@@ -1,18 +1,11 @@
 /** Ours, as the README shows it: `new Agent(…).stream(prompt)`, a fresh agent per stream (it keeps history). */
-import { Agent } from "agenticraft";
 import type { ClientContext, StreamOnce } from "../../lib/types.js";
-import { API_KEY, OPENAI_MODEL, PROMPT, Tally } from "../common.js";
+import { benchAgent } from "../agenticraft.js";
+import { PROMPT, Tally } from "../common.js";
 
-export function setup({ url, headers }: ClientContext): StreamOnce {
+export function setup(context: ClientContext): StreamOnce {
   return async (first) => {
-    const agent = new Agent({
-      provider: "openai",
-      baseUrl: `${url}/v1`,
-      apiKey: API_KEY,
-      model: OPENAI_MODEL,
-      maxRetries: 0,
-      providerOptions: { headers },
-    });
+    const agent = benchAgent("openai", context);
     const tally = new Tally(first);
     for await (const chunk of agent.stream(PROMPT)) if (chunk.content.length > 0) tally.add(chunk.content);
     return { pieces: tally.pieces, chars: tally.chars, hold: agent };
