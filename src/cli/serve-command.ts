@@ -20,7 +20,7 @@ import { EXIT, resolveAgentOptions, type CliIO } from "./stream-command.js";
 
 /** Runs the server until Ctrl-C (the io signal); returns the exit code. */
 export async function runServe(args: ServeArgs, io: CliIO): Promise<number> {
-  const { agentOptions: resolved, emulator } = await resolveAgentOptions(args, io);
+  const { agentOptions: resolved, emulator, mainOnEmulator } = await resolveAgentOptions(args, io);
   const agentOptions: AgentOptions = {
     ...resolved,
     ...(args.system === undefined ? {} : { instructions: args.system }),
@@ -32,7 +32,7 @@ export async function runServe(args: ServeArgs, io: CliIO): Promise<number> {
   };
   const streams = await createStreams(io.env);
   try {
-    const app = createServeApp({ streams: streams.streams, prepare: (request) => prepareCall(agentOptions, request, emulator) });
+    const app = createServeApp({ streams: streams.streams, prepare: (request) => prepareCall(agentOptions, request, mainOnEmulator ? emulator : undefined) });
     const server = await listen(app.fetch, { port: args.port ?? 8787, host: args.host ?? "127.0.0.1" });
     io.stdout.write(
       `agenticraft serve listening on ${server.url}\n` +

@@ -137,19 +137,20 @@ export async function resolveAgentOptions(
   args: ProviderArgs,
   io: Pick<CliIO, "env" | "stderr">,
   extra: AgentOptions = {},
-): Promise<{ agentOptions: AgentOptions; emulator: LocalEmulator | undefined }> {
+): Promise<{ agentOptions: AgentOptions; emulator: LocalEmulator | undefined; mainOnEmulator: boolean }> {
   const plan = await planProvider(args, io.env, extra);
   const fallbacks = await fallbacksOnEmulator(plan.agentOptions, args, io.env);
-  if (plan.emulatorHint === undefined && fallbacks === undefined) return { agentOptions: plan.agentOptions, emulator: undefined };
+  const mainOnEmulator = plan.emulatorHint !== undefined;
+  if (!mainOnEmulator && fallbacks === undefined) return { agentOptions: plan.agentOptions, emulator: undefined, mainOnEmulator };
   const emulator = await startLocalEmulator();
   const agentOptions: AgentOptions = { ...plan.agentOptions };
   if (fallbacks !== undefined) {
     agentOptions.fallbacks = fallbacks.map(({ entry, onEmulator }) => (onEmulator ? { ...entry, baseUrl: emulator.baseUrlFor(entry.provider as string), apiKey: "emulator" } : entry));
   }
-  if (plan.emulatorHint === undefined) return { agentOptions, emulator };
+  if (plan.emulatorHint === undefined) return { agentOptions, emulator, mainOnEmulator };
   Object.assign(agentOptions, { baseUrl: emulator.baseUrlFor(plan.provider), apiKey: "emulator" });
   io.stderr.write(`agenticraft: streaming from the built-in emulator at ${emulator.url} (${plan.provider} protocol, no network); ${plan.emulatorHint}\n`);
-  return { agentOptions, emulator };
+  return { agentOptions, emulator, mainOnEmulator };
 }
 
 /** Each `--fallback` and whether the built-in emulator stands in for it (by the same rules as the provider's); undefined when none does. */

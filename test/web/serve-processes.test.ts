@@ -74,6 +74,26 @@ test("serve --recover heals a stream the model breaks mid-answer: the page gets 
   }
 });
 
+test("serve: a fallback on the built-in emulator does not send requests for another provider there", async () => {
+  const emulator = await startEmulator({ ttftMs: 0, tps: 0, script: { default: { text: "From the real anthropic server." } } });
+  // Ollama has no server here, so its fallback runs on the built-in emulator; the main provider and anthropic have their own.
+  const server = await spawnServe(
+    ["--provider", "openai", "--base-url", emulator.openaiBaseUrl, "--fallback", "ollama:llama3.2"],
+    serveEnv({ OPENAI_API_KEY: "test-key", ANTHROPIC_API_KEY: "test-key", ANTHROPIC_BASE_URL: emulator.url }),
+  );
+  try {
+    const response = await fetch(`${server.url}/api/stream`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "hi", provider: "anthropic" }),
+    });
+    const events = await readEvents(response);
+    assert.equal(events.at(-1)?.event, "done");
+    assert.equal(joinText(events), "From the real anthropic server.", "anthropic answered from its own base URL, not the built-in emulator");
+  } finally {
+    await server.stop();
+    await emulator.close();
+  }
+});
+
 describe("two serve processes on one Redis", () => {
   const prefix = uniquePrefix("serve-processes");
   let emulator: EmulatorServer;
