@@ -1,7 +1,7 @@
 import { sumUsage } from "../stream/accumulate.js";
 import { makeChunk, type StreamChunk, type ToolCallDelta, type ToolResult, type Usage } from "../stream/chunk.js";
 import { ChunkStream, type ChunkSource, type Delivered } from "../stream/chunk-stream.js";
-import { AgentError, StreamInterruptedError } from "../stream/errors.js";
+import { AgentError, ProviderError, StreamInterruptedError } from "../stream/errors.js";
 import { streamFromCompletion } from "../providers/fallback.js";
 import type { ChatMessage, CompletionResult, Provider, ProviderRequest } from "../providers/provider.js";
 import { assistantMessage, toolMessage } from "./history.js";
@@ -155,7 +155,7 @@ async function* streamStep(
       try {
         next = await inner.next();
       } catch (error) {
-        throw withRunText(error, delivered.text);
+        throw withRunText(error, delivered.text, step);
       }
       if (next.done === true) break;
       forwarder.first = forwarder.forward(next.value);
@@ -291,7 +291,11 @@ function toolResultChunk(result: ToolResult, context: { provider: string; model:
 }
 
 /** A step's interruption carries only that step's text; the run's carries all text the consumer got. */
-function withRunText(error: unknown, text: string): unknown {
+function withRunText(error: unknown, text: string, step: number): unknown {
+  // A later step's call refused before its first chunk: the run's stream had chunks already, so it is an interruption.
+  if (error instanceof ProviderError && step > 0) {
+    return new StreamInterruptedError(`${error.message} (model call ${step + 1} of the run)`, { reason: "provider", partialResponse: text, cause: error });
+  }
   if (!(error instanceof StreamInterruptedError) || error.partialResponse === text) return error;
   const options: ConstructorParameters<typeof StreamInterruptedError>[1] = { reason: error.reason, partialResponse: text, cause: error.cause };
   if (error.attempts !== undefined) options.attempts = error.attempts;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { z } from "zod";
-import { Agent, createMockProvider, StreamInterruptedError, tool, type MockTurn, type StreamChunk } from "../../src/index.js";
+import { Agent, createMockProvider, ProviderError, StreamInterruptedError, tool, type MockTurn, type StreamChunk } from "../../src/index.js";
 
 /** "type@step" for each chunk, the shape every sequence assertion compares. */
 const shape = (chunks: StreamChunk[]) => chunks.map((c) => `${c.type}@${c.metadata.step}`);
@@ -274,4 +274,25 @@ test("without tools every chunk has metadata.step 0 and the stream is one step",
   const agent = new Agent({ provider: createMockProvider({ responses: ["a b c"] }) });
   const chunks = await drain(agent.stream("x"));
   assert.deepEqual(shape(chunks), ["text@0", "text@0", "text@0", "final@0"]);
+});
+
+test("a later model call refused before its first chunk ends the run as an interruption holding the text already delivered", async () => {
+  const { agent } = agentWith([
+    { text: "Checking.", toolCalls: [{ id: "c1", name: "get_weather", arguments: { city: "Paris" } }] },
+    { httpError: { status: 500, message: "server fell over" } },
+  ]);
+  const stream = agent.stream("Weather in Paris?");
+  const error = await drain(stream).then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof StreamInterruptedError, `an interruption, got ${String(error)}`);
+  assert.equal(error.reason, "provider");
+  assert.equal(error.partialResponse, "Checking.");
+  assert.equal(error.partialResponse, stream.text);
+  assert.match(error.message, /server fell over/);
+  assert.equal(agent.history.length, 0, "a broken run leaves the history as it was");
+});
+
+test("the first model call refused is still a ProviderError (nothing was streamed)", async () => {
+  const { agent } = agentWith([{ httpError: { status: 500, message: "server fell over" } }]);
+  const error = await drain(agent.stream("Hi")).then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof ProviderError && error.status === 500, `a ProviderError, got ${String(error)}`);
 });
