@@ -6,7 +6,7 @@
  */
 import { sumUsage } from "../stream/accumulate.js";
 import { makeChunk, type StreamChunk, type Usage } from "../stream/chunk.js";
-import { ChunkStream } from "../stream/chunk-stream.js";
+import { ChunkStream, type ChunkSource } from "../stream/chunk-stream.js";
 import { StreamInterruptedError, type StreamAttempt } from "../stream/errors.js";
 import type { CompletionResult, Provider, ProviderRequest } from "../providers/provider.js";
 import { OverlapRemover } from "./overlap.js";
@@ -71,7 +71,7 @@ const defaultOpen: NonNullable<HealOptions["open"]> = (link, request, { signal }
  * provider stream (the same chunks, the same errors). Failures it does not recover are thrown unchanged
  * on attempt 1 and as a `StreamInterruptedError` with the whole partial text and `attempts` afterwards.
  */
-export async function* healStep(options: HealOptions, signal: AbortSignal): AsyncGenerator<StreamChunk | StreamChunk[], CompletionResult | undefined> {
+export async function* healStep(options: HealOptions, signal: AbortSignal): AsyncGenerator<StreamChunk | StreamChunk[] | ChunkSource, CompletionResult | undefined> {
   const { chain } = options;
   if (chain.length === 0) throw new RangeError("healStep needs at least one provider in its chain");
   const open = options.open ?? defaultOpen;
@@ -111,20 +111,33 @@ export async function* healStep(options: HealOptions, signal: AbortSignal): Asyn
     const stream = open(link, request, { attempt, signal });
     try {
       if (attempt === 1 && stream instanceof ChunkStream) {
-        // The first attempt passes through untouched: forward whole batches (one network read each), as the plain run does.
-        for (;;) {
-          const next = await stream.next();
-          if (next.done === true) break;
-          const batch = [next.value];
-          for (let ready = stream.takeReady(); ready !== undefined; ready = stream.takeReady()) batch.push(ready);
-          for (let i = 0; i < batch.length; i++) {
-            const chunk = batch[i]!;
-            if (chunk.type === "final") continue;
+        // The first attempt passes through untouched, as the plain run forwards a step: the chunk awaited, then
+        // whatever the stream has at hand, pulled one by one (a network read is still decoded lazily).
+        const observe = (chunk: StreamChunk): StreamChunk => {
+          if (chunk.type !== "final") {
             produced = true;
             tracker.observe(chunk);
           }
-          yielded += batch.length;
-          yield batch;
+          yielded++;
+          return chunk;
+        };
+        let first: StreamChunk | undefined;
+        const source: ChunkSource = {
+          nextChunk() {
+            if (first !== undefined) {
+              const chunk = first;
+              first = undefined;
+              return chunk;
+            }
+            const ready = stream.takeReady();
+            return ready === undefined ? undefined : observe(ready);
+          },
+        };
+        for (;;) {
+          const next = await stream.next();
+          if (next.done === true) break;
+          first = observe(next.value);
+          yield source;
         }
         return stream.result as CompletionResult | undefined;
       }

@@ -308,7 +308,10 @@ describe("failover", () => {
     let text = "";
     let step = await gen.next();
     while (step.done !== true) {
-      for (const chunk of [step.value].flat()) text += chunk.content;
+      const value = step.value;
+      if (Array.isArray(value)) for (const chunk of value) text += chunk.content;
+      else if ("nextChunk" in value) for (let chunk = value.nextChunk(); chunk !== undefined; chunk = value.nextChunk()) text += chunk.content;
+      else text += value.content;
       step = await gen.next();
     }
     assert.equal(text, ANSWER);
