@@ -8,8 +8,8 @@ import type { CompletionResult, Provider, ProviderRequest } from "../../src/prov
 import {
   ProviderError, StreamInterruptedError, WireFormatError, type StreamChunk, type ToolCall, type ToolCallDelta,
 } from "../../src/index.js";
-import { startFixtureServer, parseHttpFixture } from "../support/fixture-server.js";
-import { fixtureNames, mulberry32, oneByteSplits, randomSplits, readFixture } from "../support/split.js";
+import { replaySplits, startFixtureServer, parseHttpFixture } from "../support/fixture-server.js";
+import { fixtureNames, readFixture, splitPatterns } from "../support/split.js";
 import { drainStream, eventually } from "../support/sources.js";
 import { assertStreamError } from "../support/expected.js";
 
@@ -53,20 +53,6 @@ async function run(pieces: Uint8Array[], options: OpenAIResponsesProviderOptions
   } finally {
     await server.close();
   }
-}
-
-function splitPatterns(body: Uint8Array, seed: number): Array<[string, Uint8Array[]]> {
-  const patterns: Array<[string, Uint8Array[]]> = [["whole", [body]], ["1-byte", oneByteSplits(body)]];
-  const rng = mulberry32(seed);
-  for (let i = 0; i < RANDOM_PATTERNS; i++) {
-    const maxPiece = 12 << (i % 4);
-    patterns.push([`random #${i} (seed ${seed}, pieces up to ${maxPiece} bytes)`, randomSplits(body, rng, maxPiece)]);
-  }
-  return patterns;
-}
-
-function cutsInsideCharacter(pieces: Uint8Array[]): boolean {
-  return pieces.some((piece, i) => i > 0 && piece.length > 0 && (piece[0]! & 0xc0) === 0x80);
 }
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, "utf8")) as T;
@@ -141,19 +127,9 @@ function check(name: string, expected: Expected, outcome: Outcome, label: string
   }
 }
 
+/** Replays every split pattern of `body` through one server (keep-alive: one request per pattern). */
 async function checkAllSplits(name: string, body: Uint8Array, expected: Expected, seed: number): Promise<void> {
-  const patterns = splitPatterns(body, seed);
-  if (new TextDecoder().decode(body).length !== body.length) {
-    assert.ok(patterns.some(([, pieces]) => cutsInsideCharacter(pieces)), `${name}: some pattern cuts inside a character`);
-  }
-  const server = await startFixtureServer((_request, index) => ({ pieces: patterns[index]![1] }));
-  try {
-    const p = provider(server.url);
-    for (const [label] of patterns) check(name, expected, await streamAll(p), label);
-    assert.equal(server.requests.length, patterns.length);
-  } finally {
-    await server.close();
-  }
+  await replaySplits(name, splitPatterns(body, seed, RANDOM_PATTERNS), body, (url) => streamAll(provider(url)), (outcome, label) => check(name, expected, outcome, label));
 }
 
 // --- Authored fixtures ---

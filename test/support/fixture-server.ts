@@ -1,5 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import assert from "node:assert/strict";
+import { cutsInsideCharacter } from "./split.js";
 
 /** What the fixture server answers to one request. */
 export interface FixtureReply {
@@ -91,4 +93,27 @@ export function parseHttpFixture(text: string): { status: number; headers: Recor
     headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
   return { status, headers, body: text.slice(split + 2) };
+}
+
+/**
+ * Replays every split pattern of a fixture through one keep-alive server (one request per pattern) and hands
+ * each pattern's outcome to `check`; a fixture with multi-byte characters must have a pattern cutting inside one.
+ */
+export async function replaySplits<O>(
+  name: string,
+  patterns: Array<[string, Uint8Array[]]>,
+  body: Uint8Array,
+  streamFrom: (url: string) => Promise<O>,
+  check: (outcome: O, label: string) => void,
+): Promise<void> {
+  if (new TextDecoder().decode(body).length !== body.length) {
+    assert.ok(patterns.some(([, pieces]) => cutsInsideCharacter(pieces)), `${name}: some pattern cuts inside a character`);
+  }
+  const server = await startFixtureServer((_request, index) => ({ pieces: patterns[index]![1] }));
+  try {
+    for (const [label] of patterns) check(await streamFrom(server.url), label);
+    assert.equal(server.requests.length, patterns.length);
+  } finally {
+    await server.close();
+  }
 }

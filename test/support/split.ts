@@ -83,3 +83,22 @@ export function recordedDir(): string | undefined {
   const dir = join(REPO_ROOT, "..", "shared", "fixtures", "wire", "recorded");
   return existsSync(dir) ? dir : undefined;
 }
+
+/**
+ * The split patterns a provider's fixture is replayed in: whole, one byte at a time, and `random` seeded random
+ * cuts with pieces of up to 12, 24, 48 and 96 bytes in turn.
+ */
+export function splitPatterns(body: Uint8Array, seed: number, random: number): Array<[string, Uint8Array[]]> {
+  const patterns: Array<[string, Uint8Array[]]> = [["whole", [body]], ["1-byte", oneByteSplits(body)]];
+  const rng = mulberry32(seed);
+  for (let i = 0; i < random; i++) {
+    const maxPiece = 12 << (i % 4);
+    patterns.push([`random #${i} (seed ${seed}, pieces up to ${maxPiece} bytes)`, randomSplits(body, rng, maxPiece)]);
+  }
+  return patterns;
+}
+
+/** True when some piece boundary falls inside a multi-byte UTF-8 character. */
+export function cutsInsideCharacter(pieces: Uint8Array[]): boolean {
+  return pieces.some((piece, i) => i > 0 && piece.length > 0 && (piece[0]! & 0xc0) === 0x80);
+}
