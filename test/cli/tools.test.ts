@@ -1,26 +1,12 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { test } from "node:test";
 import type { StreamChunk } from "../../src/index.js";
 import { demoTools } from "../../src/cli/demo-tools.js";
+import { cli } from "../support/cli.js";
 
-function cliJson(args: string[]): Promise<{ code: number | null; chunks: StreamChunk[]; stderr: string }> {
-  const env = { ...process.env };
-  delete env["OPENAI_API_KEY"];
-  delete env["ANTHROPIC_API_KEY"];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/bin.ts", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr, chunks: stdout.trim().split("\n").map((line) => JSON.parse(line) as StreamChunk) });
-    });
-  });
+async function cliJson(args: string[]): Promise<{ code: number | null; chunks: StreamChunk[]; stderr: string }> {
+  const run = await cli(args);
+  return { code: run.code, stderr: run.stderr, chunks: run.stdout.trim().split("\n").map((line) => JSON.parse(line) as StreamChunk) };
 }
 
 for (const provider of ["openai", "anthropic", "ollama"]) {

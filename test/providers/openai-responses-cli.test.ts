@@ -1,10 +1,10 @@
 /** The CLI's `--api responses` (kept beside the Responses adapter's tests; the CLI's own file is shared). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { parseCommand } from "../../src/cli/args.js";
 import { resolveAgentOptions } from "../../src/cli/stream-command.js";
 import { ConfigurationError, type StreamChunk } from "../../src/index.js";
+import { cli } from "../support/cli.js";
 
 const quiet = { env: {}, stderr: { write: () => true, isTTY: false } } as unknown as Parameters<typeof resolveAgentOptions>[1];
 
@@ -19,21 +19,7 @@ test("--api responses / chat is parsed, reaches the openai provider's options, a
 });
 
 test("`agenticraft stream --api responses --offline --json` streams Responses events from the built-in emulator", async () => {
-  const env = { ...process.env };
-  delete env["OPENAI_API_KEY"];
-  const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/bin.ts", "stream", "Hello", "--provider", "openai", "--api", "responses", "--offline", "--json"], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  const run = await cli(["stream", "Hello", "--provider", "openai", "--api", "responses", "--offline", "--json"]);
   assert.equal(run.code, 0, run.stderr);
   const chunks = run.stdout.trim().split("\n").map((line) => JSON.parse(line) as StreamChunk);
   const text = chunks.filter((c) => c.type === "text");
